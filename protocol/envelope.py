@@ -1,0 +1,114 @@
+"""The v1 envelope: one JSON object per MQTT message, validated strictly, read tolerantly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from protocol import fields as f
+from protocol.errors import ContractError
+from protocol.ids import is_ulid
+from protocol.messages import ConfigData, NoteData, StatusData, TapData
+from protocol.timefmt import parse_rfc3339
+from protocol.topics import Topic, check_id
+
+VERSION = 1
+MAX_PAYLOAD = 64 * 1024
+EVENT_KINDS = ("tap", "note", "status", "config")
+
+Data = TapData | NoteData | StatusData | ConfigData
+_DATA_TYPES: dict[str, Any] = {"tap": TapData, "note": NoteData, "status": StatusData, "config": ConfigData}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One event on the wire; `id` is the idempotency key end to end."""
+
+    id: str
+    kind: str
+    site: str
+    station: str
+    seq: int
+    ts: str
+    boot: str
+    mono_ms: int
+    clock_synced: bool
+    data: Data
+    v: int = VERSION
+
+    @property
+    def topic(self) -> Topic:
+        return Topic(self.site, self.station, self.kind)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": self.v,
+            "id": self.id,
+            "kind": self.kind,
+            "site": self.site,
+            "station": self.station,
+            "seq": self.seq,
+            "ts": self.ts,
+            "boot": self.boot,
+            "mono_ms": self.mono_ms,
+            "clock_synced": self.clock_synced,
+            "data": self.data.to_dict(),
+        }
+
+    def encode(self) -> bytes:
+        """Return the UTF-8 JSON payload; raise ContractError if it exceeds 64 KiB."""
+        payload = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        if len(payload) > MAX_PAYLOAD:
+            raise ContractError(f"payload: {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+        return payload
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> Envelope:
+        """Validate a decoded JSON object; raise ContractError naming the first bad field."""
+        obj = f.as_object(obj, "")
+        version = f.get_int(obj, "v")
+        if version != VERSION:
+            raise ContractError(f"v: unsupported contract version {version} (this hub speaks {VERSION})")
+        event_id = f.get_str(obj, "id")
+        if not is_ulid(event_id):
+            raise ContractError(f"id: expected ULID, got {event_id!r}")
+        kind = f.get_choice(obj, "kind", EVENT_KINDS)
+        ts = f.get_str(obj, "ts")
+        try:
+            parse_rfc3339(ts)
+        except ValueError as exc:
+            raise ContractError(f"ts: {exc}") from None
+        return cls(
+            id=event_id,
+            kind=kind,
+            site=check_id(obj.get("site"), "site"),
+            station=check_id(obj.get("station"), "station"),
+            seq=f.get_int(obj, "seq"),
+            ts=ts,
+            boot=f.get_str(obj, "boot"),
+            mono_ms=f.get_int(obj, "mono_ms"),
+            clock_synced=f.get_bool(obj, "clock_synced"),
+            data=_DATA_TYPES[kind].from_dict(f.get_object(obj, "data"), "data"),
+        )
+
+
+def decode(topic: str, payload: bytes) -> Envelope:
+    """Decode and validate one MQTT message against its topic; raise ContractError with the reason."""
+    if len(payload) > MAX_PAYLOAD:
+        raise ContractError(f"payload: {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    parsed_topic = Topic.parse(topic)
+    try:
+        obj = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"payload: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise ContractError(f"payload: bad JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    envelope = Envelope.from_dict(f.as_object(obj, ""))
+    for name in ("site", "station", "kind"):
+        if getattr(envelope, name) != getattr(parsed_topic, name):
+            raise ContractError(
+                f"{name}: envelope says {getattr(envelope, name)!r} but topic says {getattr(parsed_topic, name)!r}"
+            )
+    return envelope

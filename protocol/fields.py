@@ -1,0 +1,111 @@
+"""Strict readers for JSON objects that name the failing field path in their errors."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from protocol.errors import ContractError
+
+_MISSING = object()
+HEX_RE = re.compile(r"^[0-9A-F]{2,64}$")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def as_object(value: object, path: str) -> Mapping[str, Any]:
+    """Return value when it is a JSON object."""
+    if not isinstance(value, Mapping):
+        raise ContractError(f"{path or 'message'}: expected object, got {type(value).__name__}")
+    return value
+
+
+def _get(obj: Mapping[str, Any], key: str, path: str, optional: bool) -> Any:
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
+        if optional:
+            return None
+        raise ContractError(f"{_join(path, key)}: required")
+    return value
+
+
+def get_str(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = False) -> Any:
+    """Read a string field (None allowed only when optional)."""
+    value = _get(obj, key, path, optional)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise ContractError(f"{_join(path, key)}: expected string, got {type(value).__name__}")
+    return value
+
+
+def get_int(obj: Mapping[str, Any], key: str, path: str = "", minimum: int | None = 0) -> int:
+    """Read an integer field (booleans are not integers here)."""
+    value = _get(obj, key, path, False)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ContractError(f"{_join(path, key)}: expected integer, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ContractError(f"{_join(path, key)}: expected integer >= {minimum}, got {value}")
+    return value
+
+
+def get_number(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = False) -> Any:
+    """Read a number field (int or float, not bool)."""
+    value = _get(obj, key, path, optional)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ContractError(f"{_join(path, key)}: expected number, got {type(value).__name__}")
+    return value
+
+
+def get_bool(obj: Mapping[str, Any], key: str, path: str = "") -> bool:
+    """Read a boolean field."""
+    value = _get(obj, key, path, False)
+    if not isinstance(value, bool):
+        raise ContractError(f"{_join(path, key)}: expected boolean, got {type(value).__name__}")
+    return value
+
+
+def get_choice(obj: Mapping[str, Any], key: str, choices: tuple[str, ...], path: str = "") -> str:
+    """Read a string field that must be one of choices."""
+    value: str = get_str(obj, key, path)
+    if value not in choices:
+        raise ContractError(f"{_join(path, key)}: expected one of {'|'.join(choices)}, got {value!r}")
+    return value
+
+
+def get_hex(obj: Mapping[str, Any], key: str, path: str = "") -> str:
+    """Read an upper-case hex string field."""
+    value = _get(obj, key, path, False)
+    if not isinstance(value, str) or not HEX_RE.match(value) or len(value) % 2:
+        raise ContractError(f"{_join(path, key)}: expected hex string (upper case, whole bytes), got {value!r}")
+    return value
+
+
+def get_list(obj: Mapping[str, Any], key: str, path: str = "") -> list[Any]:
+    """Read an array field."""
+    value = _get(obj, key, path, False)
+    if not isinstance(value, list):
+        raise ContractError(f"{_join(path, key)}: expected array, got {type(value).__name__}")
+    return value
+
+
+def get_str_list(obj: Mapping[str, Any], key: str, path: str = "") -> tuple[str, ...]:
+    """Read an array of strings."""
+    items = get_list(obj, key, path)
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ContractError(f"{_join(path, key)}[{index}]: expected string, got {type(item).__name__}")
+    return tuple(items)
+
+
+def get_object(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = False) -> Any:
+    """Read an object field (None allowed only when optional)."""
+    value = _get(obj, key, path, optional)
+    if value is None and optional:
+        return None
+    return as_object(value, _join(path, key))

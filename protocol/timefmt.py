@@ -1,0 +1,46 @@
+"""RFC 3339 timestamps with an explicit UTC offset."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_RFC3339_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
+)
+
+
+def now_rfc3339() -> str:
+    """Return the current wall-clock time as RFC 3339 with the local offset, millisecond precision."""
+    return format_rfc3339(datetime.now().astimezone())
+
+
+def format_rfc3339(moment: datetime) -> str:
+    """Format an aware datetime as RFC 3339 with milliseconds."""
+    if moment.tzinfo is None:
+        raise ValueError("datetime must carry a UTC offset")
+    return moment.isoformat(timespec="milliseconds")
+
+
+def parse_rfc3339(value: str) -> datetime:
+    """Parse RFC 3339 text into an aware datetime; raise ValueError when it is not RFC 3339."""
+    if not _RFC3339_RE.match(value):
+        raise ValueError(f"not an RFC 3339 time with offset: {value!r}")
+    text = value.replace("z", "Z").replace("Z", "+00:00")
+    if "." in text:
+        head, rest = text.split(".", 1)
+        digits = re.match(r"\d+", rest)
+        assert digits is not None
+        frac = digits.group(0)
+        text = f"{head}.{frac[:6].ljust(6, '0')}{rest[len(frac) :]}"
+    return datetime.fromisoformat(text)
+
+
+def to_epoch(value: str) -> float:
+    """Return seconds since the epoch for RFC 3339 text."""
+    return parse_rfc3339(value).timestamp()
+
+
+def epoch_to_rfc3339(seconds: float) -> str:
+    """Format epoch seconds as RFC 3339 in UTC."""
+    return format_rfc3339(datetime.fromtimestamp(seconds, UTC))
