@@ -1,0 +1,1 @@
+"""edge/nfc_reader."""
