@@ -1,0 +1,88 @@
+"""`tourtrace station …`: enrol and revoke stations (config, broker password, ACL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tourtrace.cli.common import fail_config
+
+app = typer.Typer(help="Provision stations: station.yaml, broker user, ACL and broker config.", no_args_is_help=True)
+
+RELOAD_HINT = "reload the broker to apply: sudo systemctl reload mosquitto  (or: kill -HUP <mosquitto pid>)"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+@app.command("add")
+def add(
+    site: Annotated[str, typer.Option("--site", help="site id, e.g. demo")],
+    station: Annotated[str, typer.Option("--station", help="station id, e.g. gate-injection")],
+    zone: Annotated[str, typer.Option("--zone", help="zone this station guards, e.g. injection")],
+    directory: Annotated[Path, typer.Option("--dir", help="provisioning directory (stations/, mosquitto/, certs/)")],
+    broker_url: Annotated[str | None, typer.Option("--broker-url", help="default mqtts://<hub>:8883")] = None,
+    reader: Annotated[str | None, typer.Option("--reader", help="NFC reader URI (default usb)")] = None,
+    audio: Annotated[str | None, typer.Option("--audio", help="audio URI, e.g. sounddevice:default")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Vosk model directory on the station")] = None,
+    data_dir: Annotated[str, typer.Option("--data-dir", help="station data dir")] = "/var/lib/tourtrace",
+    rotate: Annotated[bool, typer.Option("--rotate", help="issue a new password even if the station exists")] = False,
+) -> None:
+    """Write DIR/stations/ID.yaml and update DIR/mosquitto/{passwd,acl,tourtrace.conf}; print the password once."""
+    from edge.agent.config import ConfigError
+    from firmware_config.enrol import EnrolError, add_station
+    from firmware_config.passwd import PasswdError
+
+    try:
+        result = add_station(
+            directory,
+            site,
+            station,
+            zone,
+            broker_url=broker_url,
+            reader=reader,
+            audio=audio,
+            model=model,
+            data_dir=data_dir,
+            rotate=rotate,
+        )
+    except ConfigError as exc:
+        raise fail_config(exc.source, exc.errors) from None
+    except (EnrolError, PasswdError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"✓ station {site}/{station} (zone {zone}) → {result.config_path}")
+    typer.echo(f"  broker user {result.username}; ACL: publish tourtrace/v1/{site}/{station}/#, read its config")
+    if result.password is None:
+        typer.echo(f"  password unchanged (in {result.password_file}); use --rotate for a new one")
+    else:
+        typer.echo(
+            f"  password (shown once; also in {result.password_file}, copy it to the station): {result.password}"
+        )
+    if result.hub_password is not None:
+        typer.echo(
+            f"  hub broker user 'hub' created; password (shown once; also in the hub dir): {result.hub_password}"
+        )
+    if not result.tls:
+        typer.echo("  warning: the station connects without TLS; use an mqtts:// broker URL on a plant network")
+    typer.echo(f"  {RELOAD_HINT}")
+
+
+@app.command("remove")
+def remove(
+    station: Annotated[str, typer.Option("--station", help="station id to revoke")],
+    directory: Annotated[Path, typer.Option("--dir", help="provisioning directory")],
+) -> None:
+    """Revoke a station: delete its broker user, ACL block, station.yaml and password file."""
+    from firmware_config.enrol import EnrolError, remove_station
+    from firmware_config.passwd import PasswdError
+
+    try:
+        user = remove_station(directory, station)
+    except (EnrolError, PasswdError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"✓ station {station} revoked (broker user {user} removed)")
+    typer.echo(f"  {RELOAD_HINT}; connected sessions of {user} are dropped on reload")
