@@ -13,9 +13,22 @@ from typing import Any
 import vosk
 
 from edge.voice.audio import SAMPLE_RATE
+from protocol.messages import Word
 
 FETCH_HINT = "run `tourtrace model fetch --lang zh` or point `model:` at an unpacked Vosk model directory"
 UNKNOWN_WORD = "[unk]"
+
+__all__ = [
+    "DecoderSettings",
+    "Model",
+    "ModelError",
+    "Transcriber",
+    "Transcript",
+    "Word",
+    "check_model_dir",
+    "load_model",
+    "missing_words",
+]
 _KALDI_BINARY = b"\0B<TransitionModel>"
 _FST_MAGIC = bytes.fromhex("d6fdb27e")
 
@@ -50,20 +63,6 @@ class Model:
     def has_word(self, word: str) -> bool:
         """True when `word` is in the model's lexicon."""
         return bool(self.vosk_model.vosk_model_find_word(word) != -1)
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word with times in seconds from the start of the audio."""
-
-    w: str
-    start: float
-    end: float
-    conf: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the `note.data.words` item."""
-        return {"w": self.w, "start": self.start, "end": self.end, "conf": self.conf}
 
 
 @dataclass(frozen=True)
