@@ -1,0 +1,146 @@
+"""Durable station outbox: every event is committed to SQLite before it is published."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from protocol import Envelope
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    topic TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+class OutboxFull(RuntimeError):
+    """The outbox cannot take the event (disk full or database unwritable)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An event waiting for its PUBACK."""
+
+    rowid: int
+    topic: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    depth: int
+    oldest_unsent_s: int
+    dropped_cap: int
+    dropped_age: int
+    last_seq: int
+
+
+class Outbox:
+    """SQLite (WAL, synchronous=FULL) queue of encoded envelopes, oldest first, bounded by count and age."""
+
+    def __init__(self, path: Path, max_events: int, max_age_days: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.max_events = max_events
+        self.max_age_s = max_age_days * 86400
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+
+    def _meta(self, key: str) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump(self, key: str, by: int) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = value + excluded.value",
+            (key, by),
+        )
+
+    def append(self, build: Callable[[int], Envelope]) -> Envelope:
+        """Assign the next seq, build the envelope with it and commit both atomically."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    seq = self._meta("seq") + 1
+                    envelope = build(seq)
+                    self._db.execute(
+                        "INSERT INTO outbox(id, topic, payload, created) VALUES (?, ?, ?, ?)",
+                        (envelope.id, str(envelope.topic), envelope.encode(), time.time()),
+                    )
+                    self._bump("seq", 1)
+                    self._enforce_cap()
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                raise OutboxFull(f"outbox {self.path} cannot store the event: {exc}") from exc
+        return envelope
+
+    def _enforce_cap(self) -> None:
+        depth = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        excess = depth - self.max_events
+        if excess > 0:
+            self._db.execute(
+                "DELETE FROM outbox WHERE rowid IN (SELECT rowid FROM outbox ORDER BY rowid LIMIT ?)", (excess,)
+            )
+            self._bump("dropped_cap", excess)
+
+    def expire(self, now: float | None = None) -> int:
+        """Drop events older than the age limit, counting them; return how many were dropped."""
+        cutoff = (time.time() if now is None else now) - self.max_age_s
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            dropped = self._db.execute("DELETE FROM outbox WHERE created < ?", (cutoff,)).rowcount
+            if dropped:
+                self._bump("dropped_age", dropped)
+            self._db.execute("COMMIT")
+        return dropped
+
+    def pending(self, limit: int, after_rowid: int = 0) -> list[Pending]:
+        """Return up to limit events after after_rowid, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, topic, payload FROM outbox WHERE rowid > ? ORDER BY rowid LIMIT ?", (after_rowid, limit)
+            ).fetchall()
+        return [Pending(r[0], r[1], bytes(r[2])) for r in rows]
+
+    def delete(self, rowids: Iterable[int]) -> None:
+        """Forget events the broker has acknowledged."""
+        ids = [(r,) for r in rowids]
+        if not ids:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("DELETE FROM outbox WHERE rowid = ?", ids)
+            self._db.execute("COMMIT")
+
+    def stats(self, now: float | None = None) -> OutboxStats:
+        """Return depth, age of the oldest event, drop counters and the last assigned seq."""
+        with self._lock:
+            depth, oldest = self._db.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
+            return OutboxStats(
+                depth=depth,
+                oldest_unsent_s=0 if oldest is None else max(0, int((time.time() if now is None else now) - oldest)),
+                dropped_cap=self._meta("dropped_cap"),
+                dropped_age=self._meta("dropped_age"),
+                last_seq=self._meta("seq"),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

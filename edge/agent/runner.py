@@ -1,0 +1,143 @@
+"""The station agent: reader → outbox → MQTT, with status, last will and clean shutdown."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from edge.agent.clock import boot_id, clock_synced, mono_ms
+from edge.agent.config import StationConfig
+from edge.agent.drain import Drainer
+from edge.agent.outbox import Outbox, OutboxFull
+from edge.agent.session import MqttSession
+from edge.agent.status import StationHealth, status_envelope
+from edge.nfc_reader.loop import ReaderLoop
+from edge.nfc_reader.source import TagRead
+from protocol import BadgeNdef, Envelope, TapData, new_ulid, now_rfc3339
+from tourtrace import __version__
+
+log = logging.getLogger(__name__)
+
+
+class Agent:
+    """One station process; every event is in the outbox before it is published."""
+
+    def __init__(self, config: StationConfig) -> None:
+        self.config = config
+        self.health = StationHealth()
+        self.started_ms = mono_ms()
+        self.stop_event = threading.Event()
+        data_dir = Path(config.data_dir)
+        self.outbox = Outbox(data_dir / "outbox.sqlite3", config.outbox.max_events, config.outbox.max_age_days)
+        self.session = MqttSession(
+            config.broker,
+            client_id=f"tourtrace-{config.site}-{config.station}",
+            will=lambda: self._status_message("offline"),
+            on_connected=self._on_connected,
+            on_acked=lambda mid: self.drainer.on_acked(mid),
+        )
+        self.drainer = Drainer(self.outbox, self.session)
+        self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
+        self._threads: list[threading.Thread] = []
+
+    def _status_message(self, state: str) -> tuple[str, bytes]:
+        envelope = status_envelope(self.config, state, __version__, self.started_ms, self.health, self.outbox.stats())
+        return str(envelope.topic), envelope.encode()
+
+    def publish_status(self, state: str = "online") -> None:
+        """Publish a retained status now (when connected)."""
+        if self.session.connected.is_set():
+            topic, payload = self._status_message(state)
+            self.session.publish(topic, payload, retain=True)
+
+    def _on_connected(self) -> None:
+        self.publish_status()
+        self.drainer.wake()
+
+    def _on_reader_state(self, state: str) -> None:
+        if state != self.health.reader:
+            log.info("reader %s: %s", self.config.reader, state)
+            self.health.reader = state
+            self.publish_status()
+
+    def record(self, kind: str, data: TapData) -> Envelope | None:
+        """Commit an event to the outbox and wake the drainer; on a full outbox say so in status."""
+
+        def build(seq: int) -> Envelope:
+            return Envelope(
+                id=new_ulid(),
+                kind=kind,
+                site=self.config.site,
+                station=self.config.station,
+                seq=seq,
+                ts=now_rfc3339(),
+                boot=boot_id(),
+                mono_ms=mono_ms(),
+                clock_synced=clock_synced(),
+                data=data,
+            )
+
+        try:
+            envelope = self.outbox.append(build)
+        except OutboxFull as exc:
+            log.error("%s", exc)
+            self.health.error = "outbox full: events are being refused"
+            self.publish_status()
+            return None
+        if self.health.error.startswith("outbox full"):
+            self.health.error = ""
+        self.drainer.wake()
+        return envelope
+
+    def on_tap(self, tag: TagRead) -> None:
+        """Turn a debounced tag read into a tap event."""
+        badge = tag.badge
+        ndef = None if badge is None else BadgeNdef(badge_id=badge.badge_id, role=badge.role, sig=badge.sig)
+        data = TapData(uid=tag.uid, tag_type=tag.tag_type, zone=self.config.zone, ndef=ndef, reader=self.config.reader)
+        envelope = self.record("tap", data)
+        if envelope is not None:
+            log.info("tap %s seq=%d uid=%s badge=%s", envelope.id, envelope.seq, tag.uid, badge and badge.badge_id)
+
+    def _status_loop(self) -> None:
+        while not self.stop_event.wait(self.config.status_interval_s):
+            self.outbox.expire()
+            self.publish_status()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def start(self) -> None:
+        """Start the session and the worker threads."""
+        self.outbox.expire()
+        self.session.start()
+        self._spawn("drain", lambda: self.drainer.run(self.stop_event))
+        self._spawn("reader", lambda: self.reader.run(self.stop_event))
+        self._spawn("status", self._status_loop)
+
+    def stop(self) -> None:
+        """Stop threads, publish the offline status and close the outbox."""
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.session.stop(final=self._status_message("offline"))
+        self.outbox.close()
+
+    def run_forever(self) -> None:
+        """Run until SIGTERM or SIGINT."""
+
+        def _stop(signum: int, frame: FrameType | None) -> None:
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        self.start()
+        log.info("station %s/%s running (zone %s, reader %s)", self.config.site, self.config.station,
+                 self.config.zone, self.config.reader)  # fmt: skip
+        self.stop_event.wait()
+        self.stop()

@@ -1,0 +1,104 @@
+"""The station's MQTT session: paho-mqtt v2, QoS 1, last will, reconnect with backoff."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from edge.agent.config import BrokerSettings
+
+log = logging.getLogger(__name__)
+
+
+class MqttSession:
+    """Owns the paho client; reports connects and PUBACKs through callbacks, never raises on network errors."""
+
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        client_id: str,
+        will: Callable[[], tuple[str, bytes]],
+        on_connected: Callable[[], None],
+        on_acked: Callable[[int], None],
+        on_message: Callable[[str, bytes], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.connected = threading.Event()
+        self._will = will
+        self._on_connected = on_connected
+        self._on_acked = on_acked
+        self._on_message = on_message
+        self.subscriptions: list[str] = []
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+        client.max_inflight_messages_set(100)
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        if settings.username:
+            client.username_pw_set(settings.username, self._read_password(settings.password_file))
+        if settings.tls:
+            client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        client.on_pre_connect = self._pre_connect
+        client.on_connect = self._connected
+        client.on_disconnect = self._disconnected
+        client.on_publish = self._published
+        client.on_message = self._message
+        self.client = client
+        self.last_error = ""
+
+    @staticmethod
+    def _read_password(path: str | None) -> str | None:
+        if not path:
+            return None
+        return Path(path).read_text(encoding="utf-8").strip()
+
+    def _pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
+        topic, payload = self._will()
+        client.will_set(topic, payload, qos=1, retain=True)
+
+    def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            self.last_error = f"broker refused connection: {reason}"
+            log.warning("%s", self.last_error)
+            return
+        self.last_error = ""
+        log.info("connected to %s", self.settings.url)
+        for topic in self.subscriptions:
+            client.subscribe(topic, qos=1)
+        self.connected.set()
+        self._on_connected()
+
+    def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if self.connected.is_set():
+            log.warning("disconnected from %s: %s", self.settings.url, reason)
+        self.connected.clear()
+
+    def _published(self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any) -> None:
+        self._on_acked(mid)
+
+    def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        if self._on_message is not None:
+            self._on_message(message.topic, bytes(message.payload))
+
+    def start(self) -> None:
+        """Connect in the background; paho keeps reconnecting with backoff."""
+        self.client.connect_async(self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> int:
+        """Hand a QoS 1 message to paho and return its mid (paho resends it after a reconnect)."""
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        return int(info.mid)
+
+    def stop(self, final: tuple[str, bytes] | None = None) -> None:
+        """Publish a final retained message if connected, then disconnect cleanly."""
+        if final is not None and self.connected.is_set():
+            info = self.client.publish(final[0], final[1], qos=1, retain=True)
+            info.wait_for_publish(timeout=2)
+        self.client.disconnect()
+        self.client.loop_stop()

@@ -1,0 +1,48 @@
+"""The hub's FastAPI application; the MQTT ingest lives in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from hub.api import metrics, routes_fleet, routes_visits
+from hub.service import HubRuntime
+from hub.settings import HubSettings
+from tourtrace import __version__
+
+
+def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
+    """Build the app; with_ingest=False serves the database read-only (tests, offline analysis)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = HubRuntime(settings) if with_ingest else None
+        app.state.runtime = runtime
+        if runtime is not None:
+            for hook in app.state.runtime_hooks:
+                hook(runtime)
+            runtime.start()
+        try:
+            yield
+        finally:
+            if runtime is not None:
+                runtime.stop()
+
+    app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.runtime = None
+    app.state.runtime_hooks = []
+    probes: dict[str, Callable[[], dict[str, Any]]] = {}
+    app.state.health_probes = probes
+    app.state.metrics = metrics.build_registry(
+        settings.db,
+        lag=lambda: app.state.runtime.writer.stats.last_lag_s if app.state.runtime else 0.0,
+        notify_depth=lambda: 0,
+    )
+    app.include_router(routes_fleet.router)
+    app.include_router(routes_visits.router)
+    app.include_router(metrics.router)
+    return app

@@ -1,0 +1,60 @@
+"""Prometheus metrics read from the database at scrape time, so counters survive hub restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from hub.store.db import connect
+from hub.store.events import count_dead_letters, count_events
+from hub.store.stations import stations_online
+from protocol import EVENT_KINDS
+
+router = APIRouter()
+
+
+class HubCollector(Collector):
+    """Collects the pinned tourtrace_* metrics."""
+
+    def __init__(self, db_path: str, lag: Callable[[], float], notify_depth: Callable[[], int]) -> None:
+        self.db_path = db_path
+        self.lag = lag
+        self.notify_depth = notify_depth
+
+    def collect(self) -> Iterator[Any]:
+        conn = connect(self.db_path)
+        try:
+            counts = count_events(conn)
+            dead = count_dead_letters(conn)
+            online = stations_online(conn)
+        finally:
+            conn.close()
+        stored = CounterMetricFamily("tourtrace_events_stored", "Events stored, by kind", labels=["kind"])
+        for kind in EVENT_KINDS:
+            stored.add_metric([kind], counts.get(kind, 0))
+        yield stored
+        yield CounterMetricFamily("tourtrace_dead_letters", "Messages rejected into dead_letters", value=dead)
+        yield GaugeMetricFamily("tourtrace_stations_online", "Stations whose last status is online", value=online)
+        yield GaugeMetricFamily(
+            "tourtrace_ingest_lag_seconds", "Station time to hub commit of the newest stored event", value=self.lag()
+        )
+        yield GaugeMetricFamily(
+            "tourtrace_notify_queue_depth", "Notifications waiting for delivery", value=self.notify_depth()
+        )
+
+
+def build_registry(db_path: str, lag: Callable[[], float], notify_depth: Callable[[], int]) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(HubCollector(db_path, lag, notify_depth))
+    return registry
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition."""
+    return Response(generate_latest(request.app.state.metrics), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,55 @@
+"""Visits, visitors and visitor profiles."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from hub.api.auth import require_token
+from hub.api.deps import get_db
+from hub.store.visitors import list_visitors, resolve_visitor
+from hub.store.visits import dwell_per_zone, list_visits
+from protocol import to_epoch
+
+router = APIRouter(dependencies=[Depends(require_token)])
+
+
+def _since(since: str | None) -> float | None:
+    if since is None:
+        return None
+    try:
+        return to_epoch(since)
+    except ValueError:
+        raise HTTPException(422, f"since: expected RFC 3339 time with offset, got {since!r}") from None
+
+
+@router.get("/api/visits")
+def visits(
+    db: sqlite3.Connection = Depends(get_db),
+    visitor: str | None = Query(None, description="visitor id or badge id"),
+    zone: str | None = None,
+    since: str | None = Query(None, description="RFC 3339; visits starting at or after"),
+    limit: int = Query(1000, ge=1, le=10000),
+) -> list[dict[str, Any]]:
+    """Visit intervals: badge, zone, station, start, end (null while open), dwell_s, timed_out."""
+    badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
+    return list_visits(db, badges=badges, zone=zone, since_epoch=_since(since), limit=limit)
+
+
+@router.get("/api/visitors")
+def visitors(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
+    """Visitors seen on tours (registered or known only by their badge)."""
+    return list_visitors(db)
+
+
+@router.get("/api/visitors/{visitor_id}/profile")
+def profile(visitor_id: str, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
+    """A visitor's visits and dwell per zone; accepts a visitor id or a badge id."""
+    visitor = resolve_visitor(db, visitor_id)
+    items = list_visits(db, badges=visitor["badges"], limit=10000)
+    if not items and not visitor["registered"]:
+        raise HTTPException(404, f"no visitor or badge {visitor_id!r} has been seen")
+    return {**visitor, "visits": items, "dwell_per_zone": dwell_per_zone(items),
+            "unsigned_taps": sum(1 for v in items if v["sig_ok"] is False)}  # fmt: skip

@@ -1,0 +1,110 @@
+"""The hub's MQTT client: persistent session (fixed id, clean start off), QoS 1, manual acknowledgements."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from protocol import SUBSCRIBE_ALL
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class InMessage:
+    """A received message that must be acknowledged once stored."""
+
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+
+
+@dataclass(frozen=True)
+class BrokerTarget:
+    url: str
+    client_id: str = "tourtrace-hub"
+    username: str | None = None
+    password_file: str | None = None
+    ca_file: str | None = None
+    receive_maximum: int = 1000
+
+
+class HubClient:
+    """Receives every station's events; nothing is acknowledged until `ack` is called after commit."""
+
+    def __init__(self, target: BrokerTarget, on_message: Callable[[InMessage], None]) -> None:
+        self.target = target
+        self.connected = threading.Event()
+        self.last_error = ""
+        self._on_message = on_message
+        parts = urlsplit(target.url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError(f"broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {target.url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=target.client_id, protocol=mqtt.MQTTv5, manual_ack=True
+        )
+        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        if target.username:
+            password = Path(target.password_file).read_text().strip() if target.password_file else None
+            client.username_pw_set(target.username, password)
+        if parts.scheme == "mqtts":
+            client.tls_set(ca_certs=target.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        client.on_connect = self._connected
+        client.on_disconnect = self._disconnected
+        client.on_message = self._message
+        self.client = client
+
+    def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            self.last_error = f"broker refused connection: {reason}"
+            log.warning("%s", self.last_error)
+            return
+        self.last_error = ""
+        log.info("hub connected to %s (session present: %s)", self.target.url, flags.session_present)
+        client.subscribe(SUBSCRIBE_ALL, qos=1)
+        self.connected.set()
+
+    def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self.connected.clear()
+        self.last_error = f"disconnected: {reason}"
+        log.warning("hub lost the broker: %s", reason)
+
+    def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._on_message(InMessage(message.topic, bytes(message.payload), message.mid, message.qos))
+
+    def start(self) -> None:
+        """Connect in the background with a persistent session."""
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        props.ReceiveMaximum = self.target.receive_maximum
+        self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=props)
+        self.client.loop_start()
+
+    def ack(self, message: InMessage) -> None:
+        """Acknowledge a stored message (PUBACK for QoS 1)."""
+        if message.qos > 0:
+            self.client.ack(message.mid, message.qos)
+
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
+        """Publish at QoS 1 (used for station config)."""
+        self.client.publish(topic, payload, qos=1, retain=retain)
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()

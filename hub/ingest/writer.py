@@ -1,0 +1,166 @@
+"""Group-commit ingest: validate a few milliseconds' worth of messages, commit them, then acknowledge them."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hub.ingest.client import InMessage
+from hub.ingest.validate import classify
+from hub.store.db import open_database
+from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event
+from hub.store.stations import record_status, touch_station
+from hub.store.visits import rebuild_badge, station_rules
+from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
+
+log = logging.getLogger(__name__)
+
+SigCheck = Callable[[Envelope], bool | None]
+Deriver = Callable[[sqlite3.Connection, BatchResult], None]
+AfterCommit = Callable[[BatchResult], None]
+
+
+@dataclass
+class IngestStats:
+    """Counters the health endpoint and metrics read."""
+
+    batches: int = 0
+    messages: int = 0
+    last_lag_s: float = 0.0
+    last_error: str = ""
+    retries: int = 0
+    queue_depth: Callable[[], int] = field(default=lambda: 0)
+
+
+class IngestWriter:
+    """Owns the write connection; a message is acknowledged only after the transaction holding it commits."""
+
+    def __init__(
+        self,
+        db_path: str,
+        ack: Callable[[InMessage], None],
+        default_tap_mode: str = "toggle",
+        default_dwell_timeout_s: int = 3600,
+        sig_check: SigCheck | None = None,
+        max_batch: int = 1000,
+        max_wait_s: float = 0.005,
+    ) -> None:
+        self.db_path = db_path
+        self.ack = ack
+        self.default_tap_mode = default_tap_mode
+        self.default_dwell_timeout_s = default_dwell_timeout_s
+        self.sig_check = sig_check
+        self.max_batch = max_batch
+        self.max_wait_s = max_wait_s
+        self.inbox: queue.Queue[InMessage] = queue.Queue()
+        self.derivers: list[Deriver] = []  # run inside the batch transaction: derived data commits with events
+        self.after_commit: list[AfterCommit] = []  # side effects once the batch is durable
+        self.stats = IngestStats(queue_depth=self.inbox.qsize)
+        self.conn = open_database(db_path)
+
+    def submit(self, message: InMessage) -> None:
+        """Queue a message from the MQTT thread."""
+        self.inbox.put(message)
+
+    def _collect(self) -> list[InMessage]:
+        try:
+            first = self.inbox.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.max_wait_s
+        while len(batch) < self.max_batch:
+            remaining = deadline - time.monotonic()
+            try:
+                batch.append(self.inbox.get(timeout=max(0.0, remaining)) if remaining > 0 else self.inbox.get_nowait())
+            except queue.Empty:
+                break
+        return batch
+
+    def store(self, batch: list[InMessage]) -> BatchResult:
+        """Store one batch in a single transaction; raise sqlite3.Error (nothing committed) when it cannot."""
+        received_at = now_rfc3339()
+        result = BatchResult()
+        dead: list[DeadLetter] = []
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for message in batch:
+                item = classify(message.topic, message.payload, received_at)
+                if item is None:
+                    continue
+                if isinstance(item, DeadLetter):
+                    dead.append(item)
+                    continue
+                sig_ok = self.sig_check(item) if self.sig_check and isinstance(item.data, TapData) else None
+                insert_event(self.conn, item, received_at, result, sig_ok)
+                if isinstance(item.data, StatusData):
+                    record_status(self.conn, item, received_at)
+                elif item.kind in ("tap", "note"):
+                    touch_station(self.conn, item, received_at)
+            insert_dead_letters(self.conn, dead, result)
+            self._rebuild_visits(result)
+            for derive in self.derivers:
+                derive(self.conn, result)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _rebuild_visits(self, result: BatchResult) -> None:
+        now = time.time()
+        rules_by_site: dict[str, object] = {}
+        for site, badge in sorted(set(result.new_taps)):
+            rules = rules_by_site.get(site)
+            if rules is None:
+                rules = rules_by_site[site] = station_rules(
+                    self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s
+                )
+            rebuild_badge(self.conn, site, badge, rules, now)  # type: ignore[arg-type]
+
+    def run(self, stop: threading.Event) -> None:
+        """Store and acknowledge batches until stop is set; on a database error retry the same batch."""
+        pending: list[InMessage] = []
+        backoff = 0.1
+        while not stop.is_set() or pending:
+            if not pending:
+                if stop.is_set():
+                    break
+                pending = self._collect()
+                if not pending:
+                    continue
+            try:
+                result = self.store(pending)
+            except sqlite3.Error as exc:
+                self.stats.last_error = f"database: {exc}"
+                self.stats.retries += 1
+                log.error("cannot store %d messages (%s); not acknowledging, retrying in %.1fs", len(pending), exc,
+                          backoff)  # fmt: skip
+                if stop.wait(backoff):
+                    break
+                backoff = min(backoff * 2, 5.0)
+                continue
+            for message in pending:
+                self.ack(message)
+            for hook in self.after_commit:
+                try:
+                    hook(result)
+                except Exception:
+                    log.exception("after-commit hook failed")
+            self._note_batch(pending, result)
+            pending, backoff = [], 0.1
+
+    def _note_batch(self, batch: list[InMessage], result: BatchResult) -> None:
+        self.stats.batches += 1
+        self.stats.messages += len(batch)
+        self.stats.last_error = ""
+        if result.new_events:
+            self.stats.last_lag_s = max(0.0, time.time() - to_epoch(result.new_events[-1].ts))
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,98 @@
+"""The hub's running parts: MQTT client, ingest writer thread and the dwell-timeout sweeper."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from hub.ingest.client import BrokerTarget, HubClient
+from hub.ingest.writer import IngestWriter
+from hub.settings import HubSettings
+from hub.store.db import connect, open_database
+from hub.store.visits import close_timed_out
+from protocol import Envelope, TapData
+from protocol.badge_sig import verify_badge
+
+log = logging.getLogger(__name__)
+
+
+def load_site_keys(settings: HubSettings) -> dict[str, bytes]:
+    """Read each site's badge-signing key file."""
+    keys = {}
+    for site, path in settings.site_keys.items():
+        keys[site] = Path(path).read_bytes().strip()
+    return keys
+
+
+class HubRuntime:
+    """Starts and stops ingest; the API reads the database through its own connections."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        self.settings = settings
+        self.started_at = time.time()
+        self.stop_event = threading.Event()
+        open_database(settings.db).close()
+        self.site_keys = load_site_keys(settings)
+        self.client = HubClient(
+            BrokerTarget(
+                url=settings.broker,
+                client_id=settings.client_id,
+                username=settings.username,
+                password_file=settings.password_file,
+                ca_file=settings.ca_file,
+            ),
+            on_message=lambda message: self.writer.submit(message),
+        )
+        self.writer = IngestWriter(
+            settings.db,
+            ack=self.client.ack,
+            default_tap_mode=settings.tap_mode,
+            default_dwell_timeout_s=settings.dwell_timeout_s,
+            sig_check=self.check_signature,
+        )
+        self._threads: list[threading.Thread] = []
+
+    def check_signature(self, envelope: Envelope) -> bool | None:
+        """Return whether a tap's badge signature is valid for its site; None when the site has no key."""
+        key = self.site_keys.get(envelope.site)
+        if key is None or not isinstance(envelope.data, TapData):
+            return None
+        ndef = envelope.data.ndef
+        if ndef is None:
+            return False
+        return verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig)
+
+    def db(self) -> object:
+        return connect(self.settings.db)
+
+    def _sweep_timeouts(self) -> None:
+        conn = connect(self.settings.db)
+        try:
+            while not self.stop_event.wait(10.0):
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
+                    conn.execute("COMMIT")
+                except Exception:
+                    conn.execute("ROLLBACK") if conn.in_transaction else None
+                    log.exception("dwell-timeout sweep failed")
+        finally:
+            conn.close()
+
+    def start(self) -> None:
+        """Start ingest before connecting, so nothing received is left waiting for a writer."""
+        for name, target in (("ingest", lambda: self.writer.run(self.stop_event)), ("sweep", self._sweep_timeouts)):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.client.start()
+
+    def stop(self) -> None:
+        """Disconnect (the broker keeps our session), finish the current batch, close the database."""
+        self.client.stop()
+        self.stop_event.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.writer.close()

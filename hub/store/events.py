@@ -1,0 +1,131 @@
+"""Store validated events and dead letters; INSERT OR IGNORE on the event id makes redelivery harmless."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from protocol import Envelope, TapData, to_epoch
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message that broke the contract, kept with the reason."""
+
+    topic: str
+    reason: str
+    payload: bytes
+    received_at: str
+
+
+@dataclass
+class BatchResult:
+    """What one committed batch changed."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    dead_letters: int = 0
+    new_taps: list[tuple[str, str]] = field(default_factory=list)  # (site, badge)
+    new_events: list[Envelope] = field(default_factory=list)
+
+
+def badge_key(data: TapData) -> str:
+    """Return the badge a tap counts for: its badge_id, else the tag UID."""
+    return data.ndef.badge_id if data.ndef is not None else data.uid
+
+
+def insert_event(
+    conn: sqlite3.Connection, envelope: Envelope, received_at: str, result: BatchResult, sig_ok: bool | None = None
+) -> None:
+    """Insert one event unless its id is known; record taps in the derived taps table."""
+    body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    cursor = conn.execute(
+        "INSERT OR IGNORE INTO events(id, kind, site, station, seq, ts, received_at, body) VALUES (?,?,?,?,?,?,?,?)",
+        (envelope.id, envelope.kind, envelope.site, envelope.station, envelope.seq, envelope.ts, received_at, body),
+    )
+    if cursor.rowcount == 0:
+        result.duplicates += 1
+        return
+    result.stored[envelope.kind] = result.stored.get(envelope.kind, 0) + 1
+    result.new_events.append(envelope)
+    if isinstance(envelope.data, TapData):
+        data = envelope.data
+        badge = badge_key(data)
+        conn.execute(
+            "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, zone, ts, ts_epoch, boot, mono_ms)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                envelope.id,
+                envelope.site,
+                envelope.station,
+                badge,
+                data.uid,
+                None if data.ndef is None else data.ndef.role,
+                None if sig_ok is None else int(sig_ok),
+                data.zone,
+                envelope.ts,
+                to_epoch(envelope.ts),
+                envelope.boot,
+                envelope.mono_ms,
+            ),
+        )
+        result.new_taps.append((envelope.site, badge))
+
+
+def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter], result: BatchResult) -> None:
+    """Keep rejected messages with their reason (payload stored as text, undecodable bytes replaced)."""
+    conn.executemany(
+        "INSERT INTO dead_letters(topic, reason, payload, payload_size, received_at) VALUES (?,?,?,?,?)",
+        [
+            (d.topic, d.reason, d.payload[:65536].decode("utf-8", errors="replace"), len(d.payload), d.received_at)
+            for d in letters
+        ],
+    )
+    result.dead_letters += len(letters)
+
+
+def count_events(conn: sqlite3.Connection) -> dict[str, int]:
+    """Return stored events per kind."""
+    return {row[0]: row[1] for row in conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind")}
+
+
+def count_dead_letters(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
+
+
+def list_dead_letters(conn: sqlite3.Connection, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+    """Return rejected messages, newest first."""
+    rows = conn.execute(
+        "SELECT id, topic, reason, payload, payload_size, received_at FROM dead_letters"
+        " ORDER BY id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [dict(row) for row in rows]
+
+
+def get_event(conn: sqlite3.Connection, event_id: str) -> dict[str, object] | None:
+    """Return one stored event with its decoded body."""
+    row = conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+    if row is None:
+        return None
+    event = dict(row)
+    event["body"] = json.loads(row["body"])
+    return event
+
+
+def seq_gaps(conn: sqlite3.Connection, site: str, station: str) -> list[tuple[int, int]]:
+    """Return missing seq ranges (inclusive) among a station's tap and note events."""
+    seqs = [
+        r[0]
+        for r in conn.execute(
+            "SELECT seq FROM events WHERE site=? AND station=? AND kind IN ('tap','note') ORDER BY seq", (site, station)
+        )
+    ]
+    gaps = []
+    for before, after in itertools.pairwise(seqs):
+        if after > before + 1:
+            gaps.append((before + 1, after - 1))
+    return gaps

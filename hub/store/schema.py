@@ -1,0 +1,116 @@
+"""Schema migrations as ordered functions; PRAGMA user_version records how far a database has come."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _run(conn: sqlite3.Connection, script: str) -> None:
+    """Execute each statement of a DDL script inside the caller's transaction (executescript would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_events(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX events_station_seq ON events(site, station, seq);
+        CREATE INDEX events_kind ON events(kind, received_at);
+        CREATE TABLE dead_letters (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            topic TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            payload_size INTEGER NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        """,
+    )
+
+
+def _v2_derived(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE taps (
+            event_id TEXT PRIMARY KEY REFERENCES events(id),
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            badge TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            role TEXT,
+            sig_ok INTEGER,
+            zone TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            ts_epoch REAL NOT NULL,
+            boot TEXT NOT NULL,
+            mono_ms INTEGER NOT NULL
+        );
+        CREATE INDEX taps_badge ON taps(site, badge, ts_epoch);
+        CREATE TABLE visits (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            site TEXT NOT NULL,
+            badge TEXT NOT NULL,
+            zone TEXT NOT NULL,
+            station TEXT NOT NULL,
+            start_event TEXT NOT NULL,
+            end_event TEXT,
+            start TEXT NOT NULL,
+            start_epoch REAL NOT NULL,
+            "end" TEXT,
+            dwell_s REAL,
+            timed_out INTEGER NOT NULL DEFAULT 0,
+            sig_ok INTEGER
+        );
+        CREATE INDEX visits_badge ON visits(site, badge, start_epoch);
+        CREATE INDEX visits_zone ON visits(zone, start_epoch);
+        CREATE TABLE stations (
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            state TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_ts TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (site, station)
+        );
+        CREATE TABLE station_settings (
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            tap_mode TEXT NOT NULL DEFAULT 'toggle',
+            dwell_timeout_s INTEGER NOT NULL DEFAULT 3600,
+            PRIMARY KEY (site, station)
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_events, _v2_derived]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration the database has not seen, each in its own transaction; return the version."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)

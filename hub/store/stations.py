@@ -1,0 +1,76 @@
+"""Fleet view: the latest status of every station, from status events and last wills."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from protocol import Envelope, StatusData, to_epoch
+
+
+def record_status(conn: sqlite3.Connection, envelope: Envelope, received_at: str) -> None:
+    """Keep the newest status (by station time) of a station."""
+    assert isinstance(envelope.data, StatusData)
+    row = conn.execute(
+        "SELECT status_ts FROM stations WHERE site=? AND station=?", (envelope.site, envelope.station)
+    ).fetchone()
+    if row is not None and to_epoch(row[0]) > to_epoch(envelope.ts):
+        conn.execute(
+            "UPDATE stations SET last_seen=? WHERE site=? AND station=?", (received_at, envelope.site, envelope.station)
+        )
+        return
+    conn.execute(
+        "INSERT INTO stations(site, station, state, status, status_ts, last_seen, last_seq) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT(site, station) DO UPDATE SET state=excluded.state, status=excluded.status,"
+        " status_ts=excluded.status_ts, last_seen=excluded.last_seen, last_seq=MAX(last_seq, excluded.last_seq)",
+        (
+            envelope.site,
+            envelope.station,
+            envelope.data.state,
+            json.dumps({**envelope.data.to_dict(), "clock_synced": envelope.clock_synced}, ensure_ascii=False),
+            envelope.ts,
+            received_at,
+            envelope.seq,
+        ),
+    )
+
+
+def touch_station(conn: sqlite3.Connection, envelope: Envelope, received_at: str) -> None:
+    """Note that a station was heard from (any event) so the fleet view lists it."""
+    conn.execute(
+        "INSERT INTO stations(site, station, state, status, status_ts, last_seen, last_seq) VALUES (?,?,?,?,?,?,?)"
+        " ON CONFLICT(site, station) DO UPDATE SET last_seen=excluded.last_seen,"
+        " last_seq=MAX(last_seq, excluded.last_seq)",
+        (envelope.site, envelope.station, "unknown", "{}", envelope.ts, received_at, envelope.seq),
+    )
+
+
+def list_stations(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Return every known station with its last status."""
+    result = []
+    for row in conn.execute("SELECT * FROM stations ORDER BY site, station"):
+        status = json.loads(row["status"])
+        result.append(
+            {
+                "site": row["site"],
+                "station": row["station"],
+                "online": row["state"] == "online",
+                "state": row["state"],
+                "last_seen": row["last_seen"],
+                "status_ts": row["status_ts"],
+                "last_seq": row["last_seq"],
+                "outbox_depth": status.get("outbox_depth"),
+                "clock_synced": status.get("clock_synced"),
+                "config_rev": status.get("config_rev"),
+                "reader": status.get("reader"),
+                "mic": status.get("mic"),
+                "zone": status.get("zone"),
+                "status": status,
+            }
+        )
+    return result
+
+
+def stations_online(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM stations WHERE state='online'").fetchone()[0])

@@ -1,0 +1,133 @@
+"""Derived visit intervals: rebuilt per badge from the taps table, queried by the API."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Any
+
+from hub.rules.dwell import StationRules, TapPoint, build_visits
+
+
+def station_rules(conn: sqlite3.Connection, site: str, default_mode: str, default_timeout_s: int) -> StationRules:
+    """Return a lookup of (tap_mode, dwell_timeout_s) per station of a site, with defaults."""
+    settings = {
+        row[0]: (row[1], int(row[2]))
+        for row in conn.execute("SELECT station, tap_mode, dwell_timeout_s FROM station_settings WHERE site=?", (site,))
+    }
+    return lambda station: settings.get(station, (default_mode, default_timeout_s))
+
+
+def rebuild_badge(conn: sqlite3.Connection, site: str, badge: str, rules: StationRules, now: float) -> int:
+    """Replace the visits of one badge with those built from all its taps; return how many there are."""
+    taps = [
+        TapPoint(
+            event_id=r["event_id"],
+            badge=r["badge"],
+            zone=r["zone"],
+            station=r["station"],
+            ts=r["ts"],
+            ts_epoch=r["ts_epoch"],
+            boot=r["boot"],
+            mono_ms=r["mono_ms"],
+            sig_ok=None if r["sig_ok"] is None else bool(r["sig_ok"]),
+        )
+        for r in conn.execute("SELECT * FROM taps WHERE site=? AND badge=?", (site, badge))
+    ]
+    visits = build_visits(taps, rules, now)
+    conn.execute("DELETE FROM visits WHERE site=? AND badge=?", (site, badge))
+    conn.executemany(
+        'INSERT INTO visits(site, badge, zone, station, start_event, end_event, start, start_epoch, "end", dwell_s,'
+        " timed_out, sig_ok) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                site,
+                v.badge,
+                v.zone,
+                v.station,
+                v.start_event,
+                v.end_event,
+                v.start,
+                v.start_epoch,
+                v.end,
+                v.dwell_s,
+                int(v.timed_out),
+                None if v.sig_ok is None else int(v.sig_ok),
+            )
+            for v in visits
+        ],
+    )
+    return len(visits)
+
+
+def rebuild_all(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int) -> int:
+    """Rebuild every badge's visits (after a settings change or to repair derived data); return visit count."""
+    total = 0
+    now = time.time()
+    for site, badge in conn.execute("SELECT DISTINCT site, badge FROM taps").fetchall():
+        total += rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
+    return total
+
+
+def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> int:
+    """Rebuild badges whose open visit has outlived its station's dwell timeout; return how many."""
+    stale = conn.execute(
+        "SELECT DISTINCT v.site, v.badge FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
+        's.station=v.station WHERE v."end" IS NULL AND ? - v.start_epoch > COALESCE(s.dwell_timeout_s, ?)',
+        (now, default_timeout_s),
+    ).fetchall()
+    for site, badge in stale:
+        rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
+    return len(stale)
+
+
+def _visit_row(row: sqlite3.Row, now: float) -> dict[str, Any]:
+    dwell = row["dwell_s"]
+    if row["end"] is None:
+        dwell = round(max(0.0, now - row["start_epoch"]), 3)
+    return {
+        "badge": row["badge"],
+        "zone": row["zone"],
+        "station": row["station"],
+        "start": row["start"],
+        "end": row["end"],
+        "dwell_s": dwell,
+        "timed_out": bool(row["timed_out"]),
+        "open": row["end"] is None,
+        "sig_ok": None if row["sig_ok"] is None else bool(row["sig_ok"]),
+        "site": row["site"],
+        "start_event": row["start_event"],
+    }
+
+
+def list_visits(
+    conn: sqlite3.Connection,
+    badges: list[str] | None = None,
+    zone: str | None = None,
+    since_epoch: float | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Return visits oldest first, filtered by badges, zone and start time; open visits show elapsed dwell."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if badges is not None:
+        clauses.append(f"badge IN ({','.join('?' * len(badges))})")
+        params.extend(badges)
+    if zone is not None:
+        clauses.append("zone = ?")
+        params.append(zone)
+    if since_epoch is not None:
+        clauses.append("start_epoch >= ?")
+        params.append(since_epoch)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"SELECT * FROM visits {where} ORDER BY start_epoch, id LIMIT ?", (*params, limit))
+    now = time.time()
+    return [_visit_row(row, now) for row in rows]
+
+
+def dwell_per_zone(visits: list[dict[str, Any]]) -> dict[str, float]:
+    """Sum dwell seconds per zone."""
+    totals: dict[str, float] = {}
+    for visit in visits:
+        totals[visit["zone"]] = round(totals.get(visit["zone"], 0.0) + (visit["dwell_s"] or 0.0), 3)
+    return totals

@@ -1,0 +1,3 @@
+"""TourTrace command-line entry point and version."""
+
+__version__ = "0.1.0"

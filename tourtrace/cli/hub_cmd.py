@@ -1,0 +1,37 @@
+"""`tourtrace hub …`: run the hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tourtrace.cli.common import fail_config, setup_logging
+
+app = typer.Typer(help="Hub side: ingest, rules, API and dashboard.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve(
+    config: Path | None = typer.Option(None, "--config", help="hub.yaml"),
+    broker: str | None = typer.Option(None, "--broker", help="mqtt://HOST:PORT"),
+    db: str | None = typer.Option(None, "--db", help="SQLite database path"),
+    http: str | None = typer.Option(None, "--http", help="HOST:PORT to serve the API and dashboard on"),
+    sample_data: bool = typer.Option(False, "--sample-data", help="load the sample forging plant on first start"),
+    log_level: str = typer.Option("info", "--log-level"),
+) -> None:
+    """Run the hub: MQTT ingest into SQLite, rules, REST API and dashboard."""
+    from hub.settings import HubConfigError, load_settings
+
+    setup_logging(log_level)
+    try:
+        settings = load_settings(config, {"broker": broker, "db": db, "http": http, "sample_data": sample_data or None})
+    except HubConfigError as exc:
+        raise fail_config(exc.source, exc.errors) from None
+    import uvicorn
+
+    from hub.api.app import create_app
+
+    if not settings.admin_token:
+        typer.echo("warning: no admin token; set TOURTRACE_ADMIN_TOKEN to use the API", err=True)
+    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level=log_level)
