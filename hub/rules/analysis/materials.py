@@ -1,0 +1,87 @@
+"""Find material grades in normalized text, including "45号钢", "304不锈钢" and grades with one letter lost."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from hub.rules.analysis.fuzzy import Correction
+from hub.rules.analysis.lexicon import Grade
+from hub.rules.analysis.model import Param
+
+_TOKEN = re.compile(r"[A-Za-z0-9#\-]+")
+_TRAILING = ("不锈钢", "模具钢", "合金钢", "铝合金", "钢材", "钢", "材质")
+
+
+def _key(text: str) -> str:
+    return text.upper().replace("-", "").replace(" ", "")
+
+
+def _letters(key: str) -> str:
+    return re.sub(r"[^A-Z]", "", key)
+
+
+def _digits(key: str) -> str:
+    return re.sub(r"[^0-9]", "", key)
+
+
+def _edit_distance_one(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+class GradeFinder:
+    """Alias table for exact matches plus (digits, letters) pairs for one-letter-off matches."""
+
+    def __init__(self, grades: Iterable[Grade]) -> None:
+        self.exact: dict[str, str] = {}
+        self.numeric: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        self.shapes: list[tuple[str, str, str]] = []
+        for grade in grades:
+            for alias in (grade.grade, *grade.aliases):
+                key = _key(alias)
+                if key.isdigit():
+                    continue
+                self.exact.setdefault(key, grade.grade)
+                if len(_letters(key)) >= 3:
+                    self.shapes.append((_digits(key), _letters(key), grade.grade))
+            if grade.digits:
+                suffixes = tuple(sorted(grade.suffixes, key=len, reverse=True))
+                self.numeric.setdefault(grade.digits, []).append((grade.grade, suffixes))
+
+    def _near(self, key: str) -> str | None:
+        digits, letters = _digits(key), _letters(key)
+        if len(letters) < 3 or not digits:
+            return None
+        found = {g for d, lt, g in self.shapes if d == digits and _edit_distance_one(lt, letters)}
+        return found.pop() if len(found) == 1 else None
+
+    def find(self, text: str) -> list[tuple[Param, Correction | None]]:
+        """Return one material param per grade mention, with a correction when letters were missing."""
+        found: list[tuple[Param, Correction | None]] = []
+        for match in _TOKEN.finditer(text):
+            token, (start, end) = match.group(0), match.span()
+            key = _key(token)
+            grade = self.exact.get(key)
+            correction = None
+            if grade is None and key.isdigit():
+                for candidate, suffixes in self.numeric.get(key, ()):
+                    suffix = next((s for s in suffixes if text.startswith(s, end)), None)
+                    if suffix is not None:
+                        grade, end = candidate, end + len(suffix)
+                        break
+            elif grade is None:
+                grade = self._near(key)
+                if grade is not None:
+                    correction = Correction(token, grade, (start, end))
+            if grade is None:
+                continue
+            if correction is None and not key.isdigit():
+                end += len(next((s for s in _TRAILING if text.startswith(s, end)), ""))
+            param = Param(kind="material", value=grade, text=text[start:end], span=(start, end))
+            found.append((param, correction))
+        return found

@@ -1,0 +1,283 @@
+"""Process-parameter library and stock: data model, plain-data conversion, and pure lookups for note params."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from hub.rules.analysis.model import Lookup, Notice, Param, format_number
+
+SPEC_KINDS = ("hardness", "temperature", "duration", "pressure", "roughness", "tolerance", "length")
+
+
+class LibraryError(ValueError):
+    """Library data is malformed; the message names the path of the bad entry."""
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One capability of a card: hardness HRC 30–52, quench temperature 840–860 °C, tolerance ±0.005 mm."""
+
+    kind: str
+    low: float
+    high: float
+    scale: str | None = None
+    unit: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class ProcessCard:
+    """A process card: what a process does to which material, with its achievable ranges."""
+
+    id: str
+    process: str
+    title: str
+    material: str | None = None
+    zone: str | None = None
+    specs: tuple[Spec, ...] = ()
+    steps: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class MaterialInfo:
+    """A material the plant works with."""
+
+    grade: str
+    name: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """Material on hand and the highest hardness it reaches through the plant's heat treatment."""
+
+    id: str
+    material: str
+    form: str = ""
+    qty: float = 0
+    unit: str = ""
+    max_hardness_scale: str | None = None
+    max_hardness: float | None = None
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class Library:
+    """The plant's process cards, materials and stock."""
+
+    site: str = ""
+    zones: dict[str, str] = field(default_factory=dict)
+    materials: tuple[MaterialInfo, ...] = ()
+    cards: tuple[ProcessCard, ...] = ()
+    stock: tuple[StockItem, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return plain data, the same shape `from_dict` reads and the YAML file holds."""
+        return {
+            "site": self.site,
+            "zones": dict(self.zones),
+            "materials": [asdict(m) for m in self.materials],
+            "cards": [
+                {**asdict(c), "specs": [_spec_dict(s) for s in c.specs], "steps": list(c.steps)} for c in self.cards
+            ],
+            "stock": [asdict(s) for s in self.stock],
+        }
+
+    def revision(self) -> str:
+        """Return a short content hash, stored with analyses to tell which library produced them."""
+        blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Library:
+        """Validate plain data; raise LibraryError naming the bad path."""
+        if not isinstance(data, dict):
+            raise LibraryError("library: expected a mapping")
+        zones = data.get("zones") or {}
+        if not isinstance(zones, dict):
+            raise LibraryError("zones: expected a mapping of id → name")
+        return cls(
+            site=str(data.get("site") or ""),
+            zones={str(k): str(v) for k, v in zones.items()},
+            materials=tuple(_material(m, f"materials[{i}]") for i, m in enumerate(_list(data, "materials"))),
+            cards=tuple(_card(c, f"cards[{i}]") for i, c in enumerate(_list(data, "cards"))),
+            stock=tuple(_stock(s, f"stock[{i}]") for i, s in enumerate(_list(data, "stock"))),
+        )
+
+
+def _card_dict(card: ProcessCard) -> dict[str, Any]:
+    return {**asdict(card), "specs": [_spec_dict(s) for s in card.specs], "steps": list(card.steps)}
+
+
+def _spec_dict(spec: Spec) -> dict[str, Any]:
+    return {k: v for k, v in asdict(spec).items() if v not in (None, "")}
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key) or []
+    if not isinstance(value, list):
+        raise LibraryError(f"{key}: expected a list")
+    return value
+
+
+def _required(data: Any, key: str, path: str) -> str:
+    if not isinstance(data, dict):
+        raise LibraryError(f"{path}: expected a mapping")
+    value = data.get(key)
+    if value is None or str(value).strip() == "":
+        raise LibraryError(f"{path}.{key}: required")
+    return str(value)
+
+
+def _float(value: Any, path: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise LibraryError(f"{path}: expected a number, got {value!r}") from None
+
+
+def _material(data: Any, path: str) -> MaterialInfo:
+    grade = _required(data, "grade", path)
+    return MaterialInfo(grade=grade, name=str(data.get("name") or ""), category=str(data.get("category") or ""))
+
+
+def _spec(data: Any, path: str) -> Spec:
+    kind = _required(data, "kind", path)
+    if kind not in SPEC_KINDS:
+        raise LibraryError(f"{path}.kind: must be one of {', '.join(SPEC_KINDS)}")
+    low = _float(data.get("low", data.get("min")), f"{path}.low")
+    high = _float(data.get("high", data.get("max", low)), f"{path}.high")
+    if kind == "hardness" and not data.get("scale"):
+        raise LibraryError(f"{path}.scale: required for hardness")
+    return Spec(kind, low, high, data.get("scale"), data.get("unit"), str(data.get("label") or ""))
+
+
+def _card(data: Any, path: str) -> ProcessCard:
+    specs = data.get("specs") or [] if isinstance(data, dict) else []
+    return ProcessCard(
+        id=_required(data, "id", path),
+        process=_required(data, "process", path),
+        title=_required(data, "title", path),
+        material=data.get("material"),
+        zone=data.get("zone"),
+        specs=tuple(_spec(s, f"{path}.specs[{i}]") for i, s in enumerate(specs)),
+        steps=tuple(str(s) for s in data.get("steps") or []),
+        notes=str(data.get("notes") or ""),
+    )
+
+
+def _stock(data: Any, path: str) -> StockItem:
+    scale = data.get("max_hardness_scale") if isinstance(data, dict) else None
+    value = data.get("max_hardness") if isinstance(data, dict) else None
+    return StockItem(
+        id=_required(data, "id", path),
+        material=_required(data, "material", path),
+        form=str(data.get("form") or ""),
+        qty=_float(data.get("qty", 0), f"{path}.qty"),
+        unit=str(data.get("unit") or ""),
+        max_hardness_scale=str(scale) if scale else None,
+        max_hardness=_float(value, f"{path}.max_hardness") if value is not None else None,
+        location=str(data.get("location") or ""),
+    )
+
+
+def _covers(spec: Spec, low: float, high: float) -> bool:
+    return spec.low <= low and high <= spec.high
+
+
+def _specs(library: Library, kind: str, scale: str | None = None) -> list[tuple[ProcessCard, Spec]]:
+    return [(c, s) for c in library.cards for s in c.specs if s.kind == kind and (scale is None or s.scale == scale)]
+
+
+def _link(index: int, card: ProcessCard, match: str) -> Lookup:
+    return Lookup(param=index, card_id=card.id, title=card.title, process=card.process, match=match)
+
+
+def _unique(lookups: list[Lookup]) -> list[Lookup]:
+    seen: set[tuple[int, str]] = set()
+    out = []
+    for item in lookups:
+        if (item.param, item.card_id) not in seen:
+            seen.add((item.param, item.card_id))
+            out.append(item)
+    return out
+
+
+def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> tuple[list[Lookup], list[Notice]]:
+    low, high = param.bounds() or (0.0, 0.0)
+    specs = _specs(library, "hardness", param.scale)
+    links = [_link(index, c, "in_range") for c, s in specs if _covers(s, low, high)]
+    notices: list[Notice] = []
+    if specs and not links:
+        nearest = min(specs, key=lambda cs: min(abs(cs[1].low - low), abs(cs[1].high - high)))
+        links.append(_link(index, nearest[0], "nearest"))
+        notices.append(
+            Notice(
+                "feasibility",
+                f"客户提及{param.label()}，但工艺库中没有覆盖该硬度的工艺卡，建议工艺评审",
+                param.span,
+                index,
+            )
+        )
+    stock = [
+        s for s in library.stock if s.qty > 0 and s.max_hardness is not None and s.max_hardness_scale == param.scale
+    ]
+    chosen = [s for s in stock if s.material in grades]
+    where = "/".join(dict.fromkeys(s.material for s in chosen)) if chosen else "材质"
+    pool = chosen or stock
+    if pool:
+        best = max(s.max_hardness or 0.0 for s in pool)
+        if best < low:
+            reach = f"{param.scale}{format_number(best)}"
+            text = f"客户提及{param.label()}，但当前库存{where}最高适配{reach}，建议准备替代方案"
+            notices.append(Notice("feasibility", text, param.span, index))
+    return links, notices
+
+
+def _capability(
+    index: int, param: Param, library: Library, kind: str, what: str, unit: str = ""
+) -> tuple[list[Lookup], list[Notice]]:
+    """Roughness and tolerance: a card qualifies when its finest achievable value is at least as fine."""
+    bounds = param.bounds() or (0.0, 0.0)
+    needed = max(abs(bounds[0]), abs(bounds[1])) if kind == "tolerance" else bounds[0]
+    specs = _specs(library, kind)
+    links = [_link(index, c, "in_range") for c, s in specs if s.low <= needed]
+    if specs and not links:
+        best = min(s.low for _, s in specs)
+        text = f"客户提及{param.label()}，但工艺库最高只能做到{what}{format_number(best)}{unit}，建议外协或准备替代方案"
+        return [], [Notice("feasibility", text, param.span, index)]
+    return links, []
+
+
+def lookup_params(params: Sequence[Param], library: Library) -> tuple[list[Lookup], list[Notice]]:
+    """Link every param to matching process cards and warn where the library or stock cannot meet it."""
+    grades = [str(p.value) for p in params if p.kind == "material"]
+    lookups: list[Lookup] = []
+    notices: list[Notice] = []
+    for index, param in enumerate(params):
+        if param.kind == "material":
+            lookups += [_link(index, c, "material") for c in library.cards if c.material == param.value]
+            if not any(s.material == param.value and s.qty > 0 for s in library.stock):
+                text = f"客户提及{param.value}，但当前库存没有该材质，建议确认采购周期"
+                notices.append(Notice("feasibility", text, param.span, index))
+        elif param.kind == "hardness":
+            links, more = _hardness(index, param, library, grades)
+            lookups += links
+            notices += more
+        elif param.kind == "roughness":
+            links, more = _capability(index, param, library, "roughness", "Ra")
+            lookups += links
+            notices += more
+        elif param.kind == "length" and param.tolerance:
+            links, more = _capability(index, param, library, "tolerance", "±", "mm")
+            lookups += links
+            notices += more
+        else:
+            low, high = param.bounds() or (0.0, 0.0)
+            lookups += [_link(index, c, "in_range") for c, s in _specs(library, param.kind) if _covers(s, low, high)]
+    return _unique(lookups), notices
