@@ -77,22 +77,22 @@ class Transcript:
         return {"text": self.text, "words": [word.to_dict() for word in self.words]}
 
 
-def check_model_dir(path: Path) -> None:
+def check_model_dir(path: Path, *, hint: str = FETCH_HINT) -> None:
     """Raise ModelError naming the fix unless `path` looks like a complete Vosk model."""
     if not path.is_dir():
-        raise ModelError(f"model directory {path} does not exist; {FETCH_HINT}")
+        raise ModelError(f"model directory {path} does not exist; {hint}")
     graph = path / "graph"
     required = [path / "am" / "final.mdl", path / "conf" / "model.conf", path / "conf" / "mfcc.conf"]
     static = (graph / "HCLG.fst").exists()
     fsts = [graph / "HCLG.fst"] if static else [graph / "HCLr.fst", graph / "Gr.fst"]
     missing = [str(p.relative_to(path)) for p in [*required, *fsts] if not p.is_file()]
     if missing:
-        raise ModelError(f"model directory {path} is incomplete (missing {', '.join(missing)}); {FETCH_HINT}")
+        raise ModelError(f"model directory {path} is incomplete (missing {', '.join(missing)}); {hint}")
     corrupt = [str(p.relative_to(path)) for p in fsts if not _starts_with(p, _FST_MAGIC)]
     if not _starts_with(path / "am" / "final.mdl", _KALDI_BINARY):
         corrupt.insert(0, "am/final.mdl")
     if corrupt:
-        raise ModelError(f"model directory {path} is corrupt ({', '.join(corrupt)}); {FETCH_HINT}")
+        raise ModelError(f"model directory {path} is corrupt ({', '.join(corrupt)}); {hint}")
 
 
 def _starts_with(path: Path, magic: bytes) -> bool:
