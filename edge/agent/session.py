@@ -50,6 +50,7 @@ class MqttSession:
         client.on_message = self._message
         self.client = client
         self.last_error = ""
+        self._stopping = False
 
     @staticmethod
     def _read_password(path: str | None) -> str | None:
@@ -74,7 +75,7 @@ class MqttSession:
         self._on_connected()
 
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        if self.connected.is_set():
+        if self.connected.is_set() and not self._stopping:
             log.warning("disconnected from %s: %s", self.settings.url, reason)
         self.connected.clear()
 
@@ -97,6 +98,7 @@ class MqttSession:
 
     def stop(self, final: tuple[str, bytes] | None = None) -> None:
         """Publish a final retained message if connected, then disconnect cleanly."""
+        self._stopping = True
         if final is not None and self.connected.is_set():
             info = self.client.publish(final[0], final[1], qos=1, retain=True)
             info.wait_for_publish(timeout=2)

@@ -69,6 +69,7 @@ class HubClient:
         client.on_disconnect = self._disconnected
         client.on_message = self._message
         self.client = client
+        self._stopping = False
 
     def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
@@ -83,7 +84,8 @@ class HubClient:
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()
         self.last_error = f"disconnected: {reason}"
-        log.warning("hub lost the broker: %s", reason)
+        if not self._stopping:
+            log.warning("hub lost the broker: %s", reason)
 
     def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self._on_message(InMessage(message.topic, bytes(message.payload), message.mid, message.qos))
@@ -106,5 +108,6 @@ class HubClient:
         self.client.publish(topic, payload, qos=1, retain=retain)
 
     def stop(self) -> None:
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
