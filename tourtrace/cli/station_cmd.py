@@ -86,3 +86,30 @@ def remove(
         raise _fail(str(exc)) from None
     typer.echo(f"✓ station {station} revoked (broker user {user} removed)")
     typer.echo(f"  {RELOAD_HINT}; connected sessions of {user} are dropped on reload")
+
+
+@app.command("cloud-init")
+def cloud_init(
+    station: Annotated[str, typer.Option("--station", help="a station provisioned with `station add`")],
+    directory: Annotated[Path, typer.Option("--dir", help="provisioning directory")],
+    out: Annotated[Path | None, typer.Option("--out", help="write here (mode 600) instead of stdout")] = None,
+    package: Annotated[str, typer.Option("--package", help="pip requirement to install")] = "tourtrace[edge]",
+    timezone: Annotated[str, typer.Option("--timezone", help="station time zone")] = "Etc/UTC",
+) -> None:
+    """Print cloud-init user-data that installs the agent on a fresh Pi and enrols this station."""
+    from firmware_config.cloud_init import render_user_data
+    from firmware_config.enrol import EnrolError
+    from firmware_config.passwd import write_private
+
+    try:
+        text = render_user_data(directory, station, package=package, timezone=timezone)
+        if out is not None:
+            write_private(out, text, mode=0o600)
+    except EnrolError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {exc.filename or out}: {exc.strerror}") from None
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        typer.echo(f"✓ wrote {out} (contains the station's password: copy it as user-data, then delete it)")

@@ -1,0 +1,92 @@
+"""Render cloud-init user-data that installs the agent on a fresh Raspberry Pi OS / Debian and enrols a station."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from edge.agent.config import ConfigError, load_config
+from firmware_config.enrol import EnrolError, Layout, check_id
+
+HERE = Path(__file__).parent
+TEMPLATE = HERE / "cloud-init.user-data.yaml"
+EDGE_UNIT = HERE.parent / "systemd" / "tourtrace-edge.service"
+ETC = "/etc/tourtrace"
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Dump multi-line strings (embedded files) as readable literal blocks."""
+
+
+def _str_block(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockDumper.add_representer(str, _str_block)
+
+
+def _file(path: str, content: str, permissions: str, owner: str = "root:root") -> dict[str, Any]:
+    # defer: written in the final stage, after the tourtrace user and the packages exist.
+    return {"path": path, "content": content, "permissions": permissions, "owner": owner, "defer": True}
+
+
+def _substitute(node: Any, values: dict[str, str]) -> Any:
+    if isinstance(node, str):
+        return string.Template(node).substitute(values)
+    if isinstance(node, list):
+        return [_substitute(item, values) for item in node]
+    if isinstance(node, dict):
+        return {key: _substitute(value, values) for key, value in node.items()}
+    return node
+
+
+def station_files(layout: Layout, station: str) -> list[dict[str, Any]]:
+    """Return the write_files entries: station.yaml with on-device paths, password, CA, udev, modprobe, unit."""
+    config_path = layout.station_yaml(station)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise EnrolError(f"station {station!r} is not provisioned or invalid: {'; '.join(exc.errors)}") from None
+    document = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    broker = document["broker"]
+    files = []
+    if config.broker.password_file:
+        broker["password_file"] = f"{ETC}/station.password"
+        password = Path(config.broker.password_file).read_text(encoding="utf-8").strip()
+        files.append(_file(broker["password_file"], password, "0640", "root:tourtrace"))
+    if config.broker.ca_file:
+        broker["ca_file"] = f"{ETC}/ca.crt"
+        files.append(_file(broker["ca_file"], Path(config.broker.ca_file).read_text(encoding="utf-8"), "0644"))
+    station_yaml = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    files.insert(0, _file(f"{ETC}/station.yaml", station_yaml, "0640", "root:tourtrace"))
+    if not EDGE_UNIT.exists():
+        raise EnrolError(f"{EDGE_UNIT} not found: run this from a TourTrace source checkout")
+    files += [
+        _file("/etc/udev/rules.d/99-tourtrace-nfc.rules", (HERE / "99-tourtrace-nfc.rules").read_text(), "0644"),
+        _file(
+            "/etc/modprobe.d/blacklist-tourtrace-nfc.conf", (HERE / "blacklist-tourtrace-nfc.conf").read_text(), "0644"
+        ),
+        _file("/etc/systemd/system/tourtrace-edge.service", EDGE_UNIT.read_text(), "0644"),
+    ]
+    return files
+
+
+def render_user_data(
+    directory: Path, station: str, *, package: str = "tourtrace[edge]", timezone: str = "Etc/UTC"
+) -> str:
+    """Return the #cloud-config document for one provisioned station (it contains the station's password)."""
+    check_id(station, "--station")
+    layout = Layout(directory)
+    files = station_files(layout, station)
+    site = load_config(layout.station_yaml(station)).site
+    values = {"site": site, "station": station, "package": package, "timezone": timezone}
+    text = TEMPLATE.read_text(encoding="utf-8")
+    header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
+    document = _substitute(yaml.safe_load(text), values)
+    document["write_files"] = files
+    body = yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=1000)
+    return string.Template(header).substitute(values) + body
