@@ -43,6 +43,7 @@ class Agent:
         self.drainer = Drainer(self.outbox, self.session)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
         self._threads: list[threading.Thread] = []
+        self._stopped = False
 
     def _status_message(self, state: str) -> tuple[str, bytes]:
         envelope = status_envelope(self.config, state, __version__, self.started_ms, self.health, self.outbox.stats())
@@ -121,7 +122,10 @@ class Agent:
         self._spawn("status", self._status_loop)
 
     def stop(self) -> None:
-        """Stop threads, publish the offline status and close the outbox."""
+        """Stop threads, publish the offline status and close the outbox (once)."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.stop_event.set()
         for thread in self._threads:
             thread.join(timeout=5)

@@ -1,0 +1,104 @@
+"""Badge taps on emulated readers → agent outbox → Mosquitto → hub → /api/visits, end to end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from edge.agent.runner import Agent
+from edge.nfc_reader.badge import Badge, encode_badge_message, sign
+from edge.nfc_reader.emulator import TagEmulator
+from tests.e2e.conftest import RunningHub
+
+VISITOR_UID = "0101AABBCCDD0001"
+
+
+def _badge(key: bytes, badge_id: str, uid: str) -> bytes:
+    return encode_badge_message(Badge(badge_id, "visitor", sign(key, badge_id, "visitor", uid)))
+
+
+def test_taps_at_two_stations_give_a_visit_with_the_replayed_dwell(
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+) -> None:
+    _, reader_a = station("injection")
+    _, reader_b = station("machining")
+    message = _badge(site_key[0], "V-0001", VISITOR_UID)
+    time.sleep(0.5)
+
+    started_a = time.monotonic()
+    reader_a.present(VISITOR_UID, message, 0.3)
+    time.sleep(2.2 - (time.monotonic() - started_a))
+    started_b = time.monotonic()
+    reader_b.present(VISITOR_UID, message, 0.3)
+    replayed = started_b - started_a
+
+    visits = hub.wait_for("/api/visits", lambda v: len(v) == 2, visitor="V-0001")
+    assert [(v["zone"], v["open"]) for v in visits] == [("injection", False), ("machining", True)]
+    first = visits[0]
+    assert first["badge"] == "V-0001" and first["station"] == "gate-injection"
+    assert abs(first["dwell_s"] - replayed) < 0.1, (first["dwell_s"], replayed)
+    assert first["end"] == visits[1]["start"] and visits[1]["end"] is None
+    assert first["timed_out"] is False and first["sig_ok"] is True
+
+    profile = hub.get("/api/visitors/V-0001/profile")
+    assert profile["dwell_per_zone"]["injection"] == first["dwell_s"]
+    assert profile["unsigned_taps"] == 0
+
+
+def test_copied_badge_is_flagged_and_toggle_closes_the_visit(
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+) -> None:
+    _, reader = station("heat-treat")
+    copied = _badge(site_key[0], "V-0002", VISITOR_UID)  # signed for another tag's UID
+    time.sleep(0.5)
+    reader.present("0101AABBCCDD0999", copied, 0.3)
+    time.sleep(1.0)  # beyond debounce_s: the second tap is a tap-out
+    reader.present("0101AABBCCDD0999", copied, 0.3)
+
+    visits = hub.wait_for("/api/visits", lambda v: len(v) == 1 and not v[0]["open"], visitor="V-0002")
+    assert len(visits) == 1 and visits[0]["open"] is False
+    assert visits[0]["sig_ok"] is False
+    assert hub.get("/api/visitors/V-0002/profile")["unsigned_taps"] == 1
+
+
+def test_card_held_on_the_reader_gives_one_tap(
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+) -> None:
+    agent, reader = station("assembly", debounce_s=5.0)
+    time.sleep(0.5)
+    reader.present(VISITOR_UID, _badge(site_key[0], "V-0003", VISITOR_UID), 1.5)
+    visits = hub.wait_for("/api/visits", lambda v: len(v) >= 1, visitor="V-0003")
+    time.sleep(0.5)
+    assert len(hub.get("/api/visits", visitor="V-0003")) == 1
+    assert agent.outbox.stats().last_seq == 1
+    assert visits[0]["open"] is True
+
+
+def test_fleet_view_and_metrics_reflect_the_station(
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+) -> None:
+    agent, reader = station("injection")
+    time.sleep(0.3)
+    reader.present(VISITOR_UID, _badge(site_key[0], "V-0004", VISITOR_UID), 0.3)
+    stations: list[dict[str, Any]] = hub.wait_for(
+        "/api/stations", lambda s: len(s) == 1 and s[0]["reader"] == "present" and s[0]["last_seq"] == 1
+    )
+    assert stations[0]["online"] is True and stations[0]["outbox_depth"] == 0
+    assert stations[0]["station"] == "gate-injection"
+    metrics = httpx.get(f"{hub.url}/metrics").text
+    assert 'tourtrace_events_stored_total{kind="tap"} 1.0' in metrics
+    assert "tourtrace_stations_online 1.0" in metrics
+
+    agent.stop()
+    offline = hub.wait_for("/api/stations", lambda s: s[0]["state"] == "offline")
+    assert offline[0]["online"] is False
+
+
+def test_api_requires_the_bearer_token(hub: RunningHub) -> None:
+    assert httpx.get(f"{hub.url}/api/visits").status_code == 401
+    bad = httpx.get(f"{hub.url}/api/visits", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+    assert httpx.get(f"{hub.url}/api/health").status_code == 200
