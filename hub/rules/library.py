@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hub.rules.analysis.hardness import convert_hardness
 from hub.rules.analysis.model import Lookup, Notice, Param, format_number
 
 SPEC_KINDS = ("hardness", "temperature", "duration", "pressure", "roughness", "tolerance", "length")
@@ -208,34 +209,51 @@ def _unique(lookups: list[Lookup]) -> list[Lookup]:
     return out
 
 
-def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> tuple[list[Lookup], list[Notice]]:
+def _stock_reach(library: Library, scale: str, grades: list[str]) -> tuple[str, float] | None:
+    """Best hardness on `scale` reached by stock (only the named grades when the note names any)."""
+    reach: list[tuple[str, float]] = []
+    for item in library.stock:
+        if item.qty <= 0 or item.max_hardness is None or not item.max_hardness_scale:
+            continue
+        if grades and item.material not in grades:
+            continue
+        value = convert_hardness(item.max_hardness, item.max_hardness_scale, scale)
+        if value is not None:
+            reach.append((item.material, value))
+    if not reach:
+        return None
+    best = max(value for _, value in reach)
+    where = "/".join(dict.fromkeys(m for m, v in reach if v == best)) if grades else "材质"
+    return where, best
+
+
+def _hardness_specs(library: Library, param: Param) -> list[tuple[ProcessCard, Spec, float, float]]:
+    """Hardness specs with the param's bounds converted to each spec's scale."""
     low, high = param.bounds() or (0.0, 0.0)
-    specs = _specs(library, "hardness", param.scale)
-    links = [_link(index, c, "in_range") for c, s in specs if _covers(s, low, high)]
+    out = []
+    for card, spec in _specs(library, "hardness"):
+        lo = convert_hardness(low, param.scale or "", spec.scale or "")
+        hi = convert_hardness(high, param.scale or "", spec.scale or "")
+        if lo is not None and hi is not None:
+            out.append((card, spec, lo, hi))
+    return out
+
+
+def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> tuple[list[Lookup], list[Notice]]:
+    specs = _hardness_specs(library, param)
+    links = [_link(index, c, "in_range") for c, s, lo, hi in specs if _covers(s, lo, hi)]
     notices: list[Notice] = []
     if specs and not links:
-        nearest = min(specs, key=lambda cs: min(abs(cs[1].low - low), abs(cs[1].high - high)))
+        nearest = min(specs, key=lambda x: min(abs(x[1].low - x[2]), abs(x[1].high - x[3])))
         links.append(_link(index, nearest[0], "nearest"))
-        notices.append(
-            Notice(
-                "feasibility",
-                f"客户提及{param.label()}，但工艺库中没有覆盖该硬度的工艺卡，建议工艺评审",
-                param.span,
-                index,
-            )
-        )
-    stock = [
-        s for s in library.stock if s.qty > 0 and s.max_hardness is not None and s.max_hardness_scale == param.scale
-    ]
-    chosen = [s for s in stock if s.material in grades]
-    where = "/".join(dict.fromkeys(s.material for s in chosen)) if chosen else "材质"
-    pool = chosen or stock
-    if pool:
-        best = max(s.max_hardness or 0.0 for s in pool)
-        if best < low:
-            reach = f"{param.scale}{format_number(best)}"
-            text = f"客户提及{param.label()}，但当前库存{where}最高适配{reach}，建议准备替代方案"
-            notices.append(Notice("feasibility", text, param.span, index))
+        text = f"客户提及{param.label()}，但工艺库中没有覆盖该硬度的工艺卡，建议工艺评审"
+        notices.append(Notice("feasibility", text, param.span, index))
+    reach = _stock_reach(library, param.scale or "HRC", grades)
+    low = (param.bounds() or (0.0, 0.0))[0]
+    if reach is not None and reach[1] < low:
+        where, best = reach
+        text = f"客户提及{param.label()}，但当前库存{where}最高适配{param.scale}{format_number(best)}，建议准备替代方案"
+        notices.append(Notice("feasibility", text, param.span, index))
     return links, notices
 
 

@@ -113,3 +113,11 @@ def test_recompute_is_idempotent_and_follows_library_changes(conn, context) -> N
     updated = get_note_analysis(conn, "01NOTE")
     assert updated is not None and updated["warnings"] == []
     assert conn.execute("SELECT count(*) FROM note_analyses").fetchone()[0] == 2
+
+
+def test_hardness_on_other_scales_is_converted_for_cards_and_stock(context) -> None:
+    ok = analyze("四十二 铬 钼 调质 两百 八十 h b", context.lexicon, context.library).to_dict()
+    assert ok["warnings"] == []
+    assert {x["card_id"] for x in ok["lookups"] if x["param"] == 1} == {"HT-001", "HT-002"}
+    hard = analyze("调质 h b 四百 五十", context.lexicon, context.library).to_dict()
+    assert [w["text"] for w in hard["warnings"]] == ["客户提及HB450，但当前库存材质最高适配HB391，建议准备替代方案"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.rules.analysis.fuzzy import Confusions, FuzzyIndex
+
+if TYPE_CHECKING:
+    from hub.rules.analysis.materials import GradeFinder
 
 
 class LexiconError(ValueError):
@@ -39,6 +42,13 @@ class Lexicon:
         """Index of lexicon terms and signal phrases for pinyin correction."""
         phrases = [p for group in self.signals.values() for p in group]
         return FuzzyIndex((*self.terms, *phrases), self.confusions, self.variants, frozenset(self.protect))
+
+    @cached_property
+    def grade_finder(self) -> GradeFinder:
+        """Alias tables for material grades."""
+        from hub.rules.analysis.materials import GradeFinder
+
+        return GradeFinder(self.grades)
 
     @classmethod
     def from_data(cls, lexicon: dict[str, Any], signals: dict[str, Any], grades: list[Any]) -> Lexicon:

@@ -6,22 +6,11 @@ from typing import Any
 
 from hub.rules.analysis.fuzzy import Correction
 from hub.rules.analysis.lexicon import Lexicon
-from hub.rules.analysis.materials import GradeFinder
 from hub.rules.analysis.model import Analysis, Lookup, Notice, Param
 from hub.rules.analysis.normalize import MAX_CHARS, normalize_text
 from hub.rules.analysis.params import find_params
 from hub.rules.analysis.signals import find_signals
 from hub.rules.library import Library, lookup_params
-
-_FINDERS: dict[int, tuple[Lexicon, GradeFinder]] = {}
-
-
-def _grade_finder(lexicon: Lexicon) -> GradeFinder:
-    cached = _FINDERS.get(id(lexicon))
-    if cached is None or cached[0] is not lexicon:
-        cached = (lexicon, GradeFinder(lexicon.grades))
-        _FINDERS[id(lexicon)] = cached
-    return cached[1]
 
 
 def _correction_notice(correction: Correction, how: str = "按读音纠正为") -> Notice:
@@ -49,7 +38,7 @@ def analyze(text: Any, lexicon: Lexicon, library: Library | None = None) -> Anal
         notices.append(Notice("input", "文本中没有可分析的文字"))
     normalized, corrections = lexicon.fuzzy.correct(normalized)
     notices += [_correction_notice(c) for c in corrections]
-    materials = _grade_finder(lexicon).find(normalized)
+    materials = lexicon.grade_finder.find(normalized)
     notices += [_correction_notice(c, "识别为牌号") for _, c in materials if c is not None]
     found: list[Param] = [p for p, _ in materials]
     found += find_params(normalized, [p.span for p in found])
