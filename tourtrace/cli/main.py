@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from tourtrace.cli import analyze_cmd, badge_cmd, certs_cmd, demo_cmd, edge_cmd, hub_cmd, station_cmd, voice_cmd
+from tourtrace.cli import (
+    analyze_cmd,
+    badge_cmd,
+    certs_cmd,
+    demo_cmd,
+    doctor_cmd,
+    edge_cmd,
+    hub_cmd,
+    station_cmd,
+    voice_cmd,
+)
 
 app = typer.Typer(
     name="tourtrace",
@@ -19,6 +29,7 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(badge_cmd.app, name="badge")
 app.add_typer(station_cmd.app, name="station")
 app.add_typer(certs_cmd.app, name="certs")
+app.command("doctor")(doctor_cmd.doctor)
 app.command("transcribe")(voice_cmd.transcribe)
 app.add_typer(voice_cmd.model_app, name="model")
 app.command("analyze")(analyze_cmd.analyze)

@@ -1,0 +1,139 @@
+"""`tourtrace doctor` against a real broker, real SQLite outbox, a WAV source and sysfs/proc-shaped trees."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import wave
+from pathlib import Path
+
+import typer
+import yaml
+from typer.testing import CliRunner
+
+from edge.agent.clock import clock_synced
+from edge.agent.outbox import SCHEMA
+from firmware_config.reader_probe import probe_usb_reader
+from tests.provisioning.conftest import PlantBroker, cli_certs
+from tourtrace.cli import doctor_cmd
+
+app = typer.Typer()
+app.command()(doctor_cmd.doctor)
+
+
+def station_yaml(broker: PlantBroker, tmp_path: Path, **broker_changes: str) -> Path:
+    """Turn the generated gate-a config into one that runs here: TLS port, udp reader, WAV audio, tmp data dir."""
+    document = yaml.safe_load((broker.directory / "stations" / "gate-a.yaml").read_text())
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (tmp_path / "model" / "am").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "model" / "am" / "final.mdl").write_bytes(b"\0")
+    with wave.open(str(tmp_path / "note.wav"), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(b"\0\0" * 1600)
+    document.update(data_dir=str(data), reader="udp:127.0.0.1:9", audio=f"wav:{tmp_path / 'note.wav'}")
+    document["model"] = str(tmp_path / "model")
+    document["broker"]["url"] = f"mqtts://localhost:{broker.tls_port}"
+    document["broker"].update(broker_changes)
+    path = tmp_path / "station.yaml"
+    path.write_text(yaml.safe_dump(document))
+    return path
+
+
+def doctor(config: Path) -> tuple[int, dict[str, str]]:
+    result = CliRunner().invoke(app, ["--config", str(config), "--timeout", "3"])
+    lines: dict[str, str] = {}
+    for line in result.output.splitlines():
+        if line[:1] in "✓✗":
+            lines[line.split()[1]] = line
+        elif "fix:" in line:
+            lines[list(lines)[-1]] += "\n" + line
+    return result.exit_code, lines
+
+
+def test_doctor_passes_a_healthy_station(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    config = station_yaml(plant_broker, tmp_path)
+    with sqlite3.connect(tmp_path / "data" / "outbox.sqlite3") as db:
+        db.executescript(SCHEMA)
+        for i in range(2):
+            db.execute(
+                "INSERT INTO outbox (id, topic, payload, created) VALUES (?, 't', x'00', ?)", (f"e{i}", time.time() - 5)
+            )
+    code, lines = doctor(config)
+    for name in ("config", "reader", "microphone", "model", "broker", "disk", "outbox"):
+        assert lines[name].startswith("✓"), lines[name]
+    assert "TLS verified" in lines["broker"] and "demo.gate-a" in lines["broker"]
+    assert "2 unsent" in lines["outbox"]
+    assert lines["clock"].startswith("✓" if clock_synced() else "✗")
+    assert code == (0 if clock_synced() else 1)
+
+
+def test_doctor_names_broker_problems_and_their_fix(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    bad_password = tmp_path / "wrong.password"
+    bad_password.write_text("nope")
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, password_file=str(bad_password)))
+    assert code == 1 and lines["broker"].startswith("✗") and "--rotate" in lines["broker"]
+    cli_certs(tmp_path / "other", "localhost")
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, ca_file=str(tmp_path / "other" / "certs" / "ca.crt")))
+    assert code == 1 and "TLS" in lines["broker"] and "ca.crt" in lines["broker"]
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, url=f"mqtt://127.0.0.1:{plant_broker.plain_port + 0}"))
+    assert lines["broker"].startswith("✓")  # the loopback listener, no TLS, same credentials
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, url="mqtt://127.0.0.1:9"))
+    assert "cannot reach 127.0.0.1:9" in lines["broker"] and "systemctl status mosquitto" in lines["broker"]
+
+
+def test_doctor_lists_every_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "station.yaml"
+    path.write_text("site: Demo\nzone: 3\ntap_mode: sometimes\nbroker: {url: 'http://x'}\n")
+    result = CliRunner().invoke(app, ["--config", str(path)])
+    assert result.exit_code == 1
+    for error in ("site: expected", "station: required", "zone: expected str", "tap_mode: expected", "broker.url:"):
+        assert error in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["--config", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 1 and "cannot read file" in result.output
+
+
+def test_doctor_flags_a_stuck_outbox(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    config = station_yaml(plant_broker, tmp_path)
+    with sqlite3.connect(tmp_path / "data" / "outbox.sqlite3") as db:
+        db.executescript(SCHEMA)
+        db.execute(
+            "INSERT INTO outbox (id, topic, payload, created) VALUES ('e', 't', x'00', ?)", (time.time() - 7200,)
+        )
+    code, lines = doctor(config)
+    assert code == 1 and lines["outbox"].startswith("✗") and "oldest 7200 s" in lines["outbox"]
+
+
+def fake_host(tmp_path: Path, vendor: str, product: str, modules: list[str], processes: list[str]) -> dict[str, Path]:
+    """Build sysfs/proc-shaped trees describing one USB reader, loaded modules and running processes."""
+    dev = tmp_path / "sys" / "1-1"
+    dev.mkdir(parents=True)
+    for name, value in (("idVendor", vendor), ("idProduct", product), ("busnum", "1"), ("devnum", "4")):
+        (dev / name).write_text(value + "\n")
+    (tmp_path / "modules").write_text("".join(f"{m} 16384 0 - Live 0x0\n" for m in modules))
+    for pid, comm in enumerate(processes, 100):
+        (tmp_path / "proc" / str(pid)).mkdir(parents=True)
+        (tmp_path / "proc" / str(pid) / "comm").write_text(comm + "\n")
+    (tmp_path / "proc").mkdir(exist_ok=True)
+    return {"sysfs": tmp_path / "sys", "proc_modules": tmp_path / "modules", "proc": tmp_path / "proc"}
+
+
+def test_reader_grabbed_by_kernel_driver(tmp_path: Path) -> None:
+    finding = probe_usb_reader("usb", **fake_host(tmp_path, "054c", "06c3", ["port100", "nfc"], []))
+    assert not finding.ok and "port100" in finding.detail and "blacklist-tourtrace-nfc.conf" in finding.fix
+
+
+def test_reader_claimed_by_pcscd(tmp_path: Path) -> None:
+    finding = probe_usb_reader("usb", **fake_host(tmp_path, "072f", "2200", [], ["bash", "pcscd"]))
+    assert not finding.ok and "pcscd" in finding.detail and "disable --now pcscd" in finding.fix
+
+
+def test_free_reader_passes_and_missing_reader_fails(tmp_path: Path) -> None:
+    host = fake_host(tmp_path, "054c", "06c3", ["snd"], ["pcscd"])
+    assert probe_usb_reader("usb", **host).ok
+    assert probe_usb_reader("usb:054c:06c3", **host).ok
+    missing = probe_usb_reader("usb:072f:2200", **host)
+    assert not missing.ok and "lsusb" in missing.fix
