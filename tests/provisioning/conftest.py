@@ -107,8 +107,10 @@ def plant_broker(plant_dir: Path, tmp_path: Path) -> Iterator[PlantBroker]:
 class Session:
     """A paho-mqtt 2.x client that records its CONNACK and every message it receives."""
 
-    def __init__(self, user: str | None, password: str | None, client_id: str = "") -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311)
+    def __init__(self, user: str | None, password: str | None, client_id: str = "", clean: bool = True) -> None:
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean, protocol=mqtt.MQTTv311
+        )
         if user is not None:
             self.client.username_pw_set(user, password)
         self.connack = threading.Event()

@@ -127,3 +127,25 @@ def test_station_added_later_gets_in_after_reload(plant_broker: PlantBroker, ses
     time.sleep(0.3)
     c = open_session(sessions, plant_broker.plain_port, "demo.gate-c", password_of(d, "gate-c"))
     assert c.reason is not None and not c.reason.is_failure
+
+
+def test_broker_queues_more_than_default_1000_for_an_offline_hub(plant_broker: PlantBroker) -> None:
+    d = plant_broker.directory
+    hub = Session("hub", password_of(d, "hub"), client_id="tourtrace-hub", clean=False)
+    assert hub.connect(plant_broker.plain_port)
+    hub.subscribe(f"{T}/+/tap")
+    hub.close()
+    hub.client.loop_stop()
+    station = Session("demo.gate-a", password_of(d, "gate-a"))
+    assert station.connect(plant_broker.plain_port)
+    for i in range(1500):
+        station.client.publish(f"{T}/gate-a/tap", str(i), qos=1)
+    station.publish(f"{T}/gate-a/tap", "last")
+    station.close()
+    hub.connack.clear()
+    assert hub.connect(plant_broker.plain_port)
+    try:
+        with hub.arrived:
+            assert hub.arrived.wait_for(lambda: len(hub.messages) >= 1501, 10), len(hub.messages)
+    finally:
+        hub.close()
