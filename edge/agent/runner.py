@@ -15,9 +15,10 @@ from edge.agent.drain import Drainer
 from edge.agent.outbox import Outbox, OutboxFull
 from edge.agent.session import MqttSession
 from edge.agent.status import StationHealth, status_envelope
+from edge.agent.voice_notes import VoiceNotes
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
-from protocol import BadgeNdef, Envelope, TapData, new_ulid, now_rfc3339
+from protocol import BadgeNdef, Envelope, NoteData, TapData, new_ulid, now_rfc3339
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,23 @@ class Agent:
         )
         self.drainer = Drainer(self.outbox, self.session)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
+        self.voice = VoiceNotes(config, on_note=lambda data: self._record_note(data), on_problem=self._on_problem)
         self._threads: list[threading.Thread] = []
         self._stopped = False
 
+    def _on_problem(self, message: str) -> None:
+        log.error("%s", message)
+        self.health.error = message
+        self.publish_status()
+
+    def _record_note(self, data: NoteData) -> None:
+        envelope = self.record("note", data)
+        if envelope is not None:
+            log.info("note %s seq=%d", envelope.id, envelope.seq)
+
     def _status_message(self, state: str) -> tuple[str, bytes]:
+        self.health.mic = self.voice.mic
+        self.health.unknown_words = self.voice.unknown_words()
         envelope = status_envelope(self.config, state, __version__, self.started_ms, self.health, self.outbox.stats())
         return str(envelope.topic), envelope.encode()
 
@@ -65,7 +79,7 @@ class Agent:
             self.health.reader = state
             self.publish_status()
 
-    def record(self, kind: str, data: TapData) -> Envelope | None:
+    def record(self, kind: str, data: TapData | NoteData) -> Envelope | None:
         """Commit an event to the outbox and wake the drainer; on a full outbox say so in status."""
 
         def build(seq: int) -> Envelope:
@@ -100,8 +114,13 @@ class Agent:
         ndef = None if badge is None else BadgeNdef(badge_id=badge.badge_id, role=badge.role, sig=badge.sig)
         data = TapData(uid=tag.uid, tag_type=tag.tag_type, zone=self.config.zone, ndef=ndef, reader=self.config.reader)
         envelope = self.record("tap", data)
-        if envelope is not None:
-            log.info("tap %s seq=%d uid=%s badge=%s", envelope.id, envelope.seq, tag.uid, badge and badge.badge_id)
+        if envelope is None:
+            return
+        log.info("tap %s seq=%d uid=%s badge=%s", envelope.id, envelope.seq, tag.uid, badge and badge.badge_id)
+        if badge is not None and badge.role == "rep":
+            self.voice.rep_tapped(badge.badge_id)
+        else:
+            self.voice.presence.tapped(badge.badge_id if badge else tag.uid)
 
     def _status_loop(self) -> None:
         while not self.stop_event.wait(self.config.status_interval_s):
@@ -116,6 +135,7 @@ class Agent:
     def start(self) -> None:
         """Start the session and the worker threads."""
         self.outbox.expire()
+        self.voice.start()
         self.session.start()
         self._spawn("drain", lambda: self.drainer.run(self.stop_event))
         self._spawn("reader", lambda: self.reader.run(self.stop_event))
@@ -129,6 +149,7 @@ class Agent:
         self.stop_event.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        self.voice.close()
         self.session.stop(final=self._status_message("offline"))
         self.outbox.close()
 

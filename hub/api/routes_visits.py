@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from hub.api.auth import require_token
 from hub.api.deps import get_db
+from hub.store.notes import list_notes, list_tags
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.store.visits import dwell_per_zone, list_visits
 from protocol import to_epoch
@@ -49,7 +50,8 @@ def profile(visitor_id: str, db: sqlite3.Connection = Depends(get_db)) -> dict[s
     """A visitor's visits and dwell per zone; accepts a visitor id or a badge id."""
     visitor = resolve_visitor(db, visitor_id)
     items = list_visits(db, badges=visitor["badges"], limit=10000)
-    if not items and not visitor["registered"]:
+    if not items and not visitor["registered"] and not list_notes(db, badges=visitor["badges"], limit=1):
         raise HTTPException(404, f"no visitor or badge {visitor_id!r} has been seen")
     return {**visitor, "visits": items, "dwell_per_zone": dwell_per_zone(items),
+            "tags": list_tags(db, visitor["badges"]), "notes": list_notes(db, badges=visitor["badges"]),
             "unsigned_taps": sum(1 for v in items if v["sig_ok"] is False)}  # fmt: skip

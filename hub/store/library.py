@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from hub.rules.library import Library, LibraryError
+from hub.rules.analysis.library import Library, LibraryError
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

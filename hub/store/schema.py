@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from hub.store.library import create_library_tables
+
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
     """Execute each statement of a DDL script inside the caller's transaction (executescript would commit)."""
@@ -158,7 +160,45 @@ def _v3_people(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_events, _v2_derived, _v3_people]
+def _v4_notes_tags(conn: sqlite3.Connection) -> None:
+    create_library_tables(conn)
+    _run(
+        conn,
+        """
+        CREATE TABLE notes (
+            event_id TEXT PRIMARY KEY REFERENCES events(id),
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            zone TEXT,
+            rep_badge TEXT,
+            visitor_badges TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            ts_epoch REAL NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX notes_ts ON notes(ts_epoch);
+        CREATE TABLE note_visitors (
+            event_id TEXT NOT NULL REFERENCES notes(event_id),
+            badge TEXT NOT NULL,
+            PRIMARY KEY (event_id, badge)
+        );
+        CREATE INDEX note_visitors_badge ON note_visitors(badge);
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            site TEXT NOT NULL,
+            badge TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (site, badge, tag)
+        );
+        CREATE INDEX tags_badge ON tags(badge)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_events, _v2_derived, _v3_people, _v4_notes_tags]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

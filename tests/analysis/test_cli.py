@@ -26,7 +26,7 @@ def test_analyze_with_library_file(tmp_path: Path) -> None:
     data = default_library().to_dict()
     data["stock"] = []
     path = tmp_path / "lib.yaml"
-    from hub.rules.library import Library
+    from hub.rules.analysis.library import Library
 
     write_library_file(Library.from_dict(data), path)
     result = runner.invoke(app, ["analyze", "热处理 到 h r c 四十五", "--library", str(path)])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hub.rules.analysis import analyze, default_library
-from hub.rules.library import Library, LibraryError
+from hub.rules.analysis.library import Library, LibraryError
 from hub.store.db import open_database
 from hub.store.library import (
     create_library_tables,

@@ -19,7 +19,7 @@ def _print(data: Any) -> None:
 
 
 def _library_or_fail(path: Path) -> Any:
-    from hub.rules.library import LibraryError
+    from hub.rules.analysis.library import LibraryError
     from hub.store.library import read_library_file
 
     try:

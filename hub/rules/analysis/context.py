@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from hub.rules.analysis.lexicon import Lexicon
-from hub.rules.library import Library
+from hub.rules.analysis.library import Library
 
 
 class ContextError(ValueError):

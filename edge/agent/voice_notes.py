@@ -1,0 +1,115 @@
+"""Voice notes at a station: a rep tap starts or ends a recording; visitors present in the zone are attached."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from edge.agent.config import StationConfig
+from edge.voice.notes import NoteRecorder, NoteResult, RecorderSettings
+from edge.voice.recognizer import DecoderSettings, ModelError, load_model
+from protocol import NoteData
+
+log = logging.getLogger(__name__)
+
+
+class ZonePresence:
+    """Visitors in this station's zone: tapped in here, not tapped out, not timed out."""
+
+    def __init__(self, tap_mode: str, timeout_s: float) -> None:
+        self.tap_mode = tap_mode
+        self.timeout_s = timeout_s
+        self._since: dict[str, float] = {}
+
+    def tapped(self, badge: str, now: float | None = None) -> None:
+        """Record a visitor tap at this station (a second tap is a tap-out in toggle mode)."""
+        moment = time.monotonic() if now is None else now
+        if badge in self._since and self.tap_mode == "toggle" and moment - self._since[badge] <= self.timeout_s:
+            del self._since[badge]
+        else:
+            self._since[badge] = moment
+
+    def present(self, now: float | None = None) -> tuple[str, ...]:
+        """Return visitors currently in the zone, earliest first."""
+        moment = time.monotonic() if now is None else now
+        live = {b: t for b, t in self._since.items() if moment - t <= self.timeout_s}
+        self._since = live
+        return tuple(sorted(live, key=live.__getitem__))
+
+
+def recorder_settings(config: StationConfig) -> RecorderSettings:
+    """Translate station.yaml `note:` into recorder settings."""
+    note = config.note
+    return RecorderSettings(
+        max_s=note.max_s,
+        silence_ms=note.silence_ms,
+        vocabulary=note.vocabulary,
+        grammar=note.grammar,
+        lang=note.lang,
+        keep_audio_days=note.keep_audio_days,
+        data_dir=Path(config.data_dir),
+    )
+
+
+class VoiceNotes:
+    """Owns the model (loaded once at start) and the recorder; reports notes and problems through callbacks."""
+
+    def __init__(
+        self,
+        config: StationConfig,
+        on_note: Callable[[NoteData], None],
+        on_problem: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.on_note = on_note
+        self.on_problem = on_problem
+        self.presence = ZonePresence(config.tap_mode, config.dwell_timeout_s)
+        self.recorder: NoteRecorder | None = None
+
+    @property
+    def mic(self) -> str:
+        if self.recorder is None:
+            return "none" if not self.config.audio else "unavailable"
+        return self.recorder.mic.value
+
+    def start(self) -> None:
+        """Load the model and probe the microphone; failures are reported, never raised."""
+        if not self.config.audio or not self.config.model:
+            return
+        note = self.config.note
+        try:
+            model = load_model(Path(self.config.model), DecoderSettings(note.max_active, note.beam, note.lattice_beam))
+        except ModelError as exc:
+            self.on_problem(f"voice notes disabled: {exc}")
+            return
+        self.recorder = NoteRecorder(
+            model, self.config.audio, recorder_settings(self.config), self._finished,
+            on_error=lambda exc: self.on_problem(f"microphone: {exc}"),
+        )  # fmt: skip
+        self.recorder.probe()
+        missing = self.recorder.missing_vocabulary()
+        if missing:
+            self.on_problem(f"vocabulary words not in the model: {', '.join(missing)}")
+
+    def unknown_words(self) -> tuple[str, ...]:
+        return () if self.recorder is None else self.recorder.missing_vocabulary()
+
+    def _finished(self, result: NoteResult) -> None:
+        log.info("note by %s (%d ms, ended by %s): %s", result.rep_badge, result.duration_ms, result.ended_by.value,
+                 result.text)  # fmt: skip
+        self.on_note(result.to_note_data())
+
+    def rep_tapped(self, rep_badge: str) -> None:
+        """Start a note, or end the running one (second rep tap)."""
+        if self.recorder is None:
+            return
+        if self.recorder.recording:
+            self.recorder.stop()
+        else:
+            self.recorder.start(rep_badge, self.presence.present())
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()

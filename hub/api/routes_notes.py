@@ -1,0 +1,70 @@
+"""Notes and note analysis: GET /api/notes, /api/notes/{id}, POST /api/analyze, POST /api/notes/recompute."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from hub.api.auth import require_token
+from hub.api.deps import get_db
+from hub.rules.notes_pipeline import NoteAnalyzer
+from hub.store.library import recompute_note_analyses
+from hub.store.notes import get_note, list_notes
+from hub.store.visitors import resolve_visitor
+
+router = APIRouter(dependencies=[Depends(require_token)])
+
+MAX_TEXT = 10_000
+
+
+class AnalyzeBody(BaseModel):
+    text: str = Field(..., max_length=MAX_TEXT, description="raw recognizer text (or any note text)")
+
+
+def _analyzer(request: Request) -> NoteAnalyzer:
+    runtime = request.app.state.runtime
+    if runtime is not None:
+        analyzer: NoteAnalyzer = runtime.notes
+        return analyzer
+    if not hasattr(request.app.state, "offline_notes"):
+        request.app.state.offline_notes = NoteAnalyzer()
+    offline: NoteAnalyzer = request.app.state.offline_notes
+    return offline
+
+
+@router.post("/api/analyze")
+def analyze_text(body: AnalyzeBody, request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
+    """Analyse a text: {normalized, params, signals, lookups, warnings}; nothing is stored."""
+    return _analyzer(request).analyze_text(db, body.text)
+
+
+@router.get("/api/notes")
+def notes(
+    db: sqlite3.Connection = Depends(get_db),
+    visitor: str | None = Query(None, description="visitor id or badge id"),
+    q: str | None = Query(None, max_length=200, description="search raw and normalised text"),
+    limit: int = Query(200, ge=1, le=2000),
+) -> list[dict[str, Any]]:
+    """Notes, newest first."""
+    badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
+    return list_notes(db, badges=badges, query=q, limit=limit)
+
+
+@router.get("/api/notes/{note_id}")
+def note(note_id: str, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
+    """A note with raw text, normalised text, params, lookups and warnings."""
+    found = get_note(db, note_id)
+    if found is None:
+        raise HTTPException(404, f"no note {note_id!r}")
+    return found
+
+
+@router.post("/api/notes/recompute")
+def recompute(request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[str, int]:
+    """Re-analyse every stored note against the current lexicon and library (idempotent)."""
+    analyzer = _analyzer(request)
+    analyzer.invalidate()
+    return recompute_note_analyses(db, lambda text: analyzer.analyze_text(db, text), analyzer.revision(db)).to_dict()
