@@ -6,11 +6,11 @@ from typing import Any
 
 from hub.rules.analysis.fuzzy import Correction
 from hub.rules.analysis.lexicon import Lexicon
+from hub.rules.analysis.library import Library, lookup_params
 from hub.rules.analysis.model import Analysis, Lookup, Notice, Param
 from hub.rules.analysis.normalize import MAX_CHARS, normalize_text
 from hub.rules.analysis.params import find_params
 from hub.rules.analysis.signals import find_signals
-from hub.rules.analysis.library import Library, lookup_params
 
 
 def _correction_notice(correction: Correction, how: str = "按读音纠正为") -> Notice:
