@@ -160,11 +160,17 @@ class SoundDeviceSource(AudioSource):
         self.rate, self.channels = self._pick_format(info)
 
     def _pick_format(self, info: dict[str, Any]) -> tuple[int, int]:
-        try:
-            self._sd.check_input_settings(self.device, channels=1, dtype="int16", samplerate=SAMPLE_RATE)
-            return SAMPLE_RATE, 1
-        except (self._sd.PortAudioError, ValueError):
-            return int(info["default_samplerate"]), 1
+        """Prefer 16 kHz mono; else the device's default rate, mono or all its channels."""
+        rate = int(info["default_samplerate"])
+        for candidate in ((SAMPLE_RATE, 1), (rate, 1), (rate, int(info["max_input_channels"]))):
+            try:
+                self._sd.check_input_settings(
+                    self.device, channels=candidate[1], dtype="int16", samplerate=candidate[0]
+                )
+            except (self._sd.PortAudioError, ValueError):
+                continue
+            return candidate
+        raise MicAbsent(f"{self.uri}: device {self.name!r} accepts no 16-bit capture format")
 
     def frames(self) -> Iterator[bytes]:
         """Yield frames from the device until closed."""
@@ -182,7 +188,10 @@ class SoundDeviceSource(AudioSource):
             raise MicAbsent(f"{self.uri}: cannot open input device {self.name!r}: {exc}") from exc
         try:
             while not self._closed.is_set():
-                data, _overflowed = stream.read(block)
+                try:
+                    data, _overflowed = stream.read(block)
+                except self._sd.PortAudioError as exc:
+                    raise MicAbsent(f"{self.uri}: input device {self.name!r} stopped delivering audio: {exc}") from exc
                 yield resampler.convert(bytes(data))
         finally:
             stream.close()
