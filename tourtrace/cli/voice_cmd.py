@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+DEST_HELP = "models folder (default: $TOURTRACE_MODELS or ~/.local/share/tourtrace/models)"
+
 model_app = typer.Typer(help="Vosk speech models for the stations.", no_args_is_help=True)
 
 
@@ -53,7 +55,7 @@ def fetch(
         str | None, typer.Option("--mirror", help="base URL holding <model>.zip, or the full URL of the zip")
     ] = None,
     zip_path: Annotated[Path | None, typer.Option("--zip", help="install from a local zip instead")] = None,
-    dest: Annotated[Path | None, typer.Option("--dest", help="models folder [default: $TOURTRACE_MODELS]")] = None,
+    dest: Annotated[Path | None, typer.Option("--dest", help=DEST_HELP)] = None,
     sha256: Annotated[str | None, typer.Option("--sha256", help="expected sha256 of the zip")] = None,
 ) -> None:
     """Download (or take --zip), verify and atomically unpack a Vosk model; print where it went."""
