@@ -35,9 +35,24 @@ NDEF_SERVICE_RW, NDEF_SERVICE_RO = 0x0009, 0x000B
 
 
 class _HostBoundUdpDevice(nfc.clf.udp.Device):
-    """nfcpy's udp device, but listening on the given host instead of 0.0.0.0."""
+    """nfcpy's udp device listening on the given host (not 0.0.0.0) with one socket per presentation.
+
+    Stock nfcpy closes and rebinds the socket at every listen, dropping a reader's request
+    that is already queued on it (the reader then waits out its 1 s timeout).
+    """
+
+    def mute(self) -> None:
+        """Keep the socket (and anything queued on it) between activations."""
+
+    def close(self) -> None:
+        """Close the socket: the tag leaves the field."""
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
 
     def _bind_socket(self, time_to_return: float) -> bool:
+        if self.socket.getsockname()[1] == self.addr[1]:
+            return True
         try:
             self.socket.bind(self.addr)
         except OSError as error:

@@ -7,7 +7,8 @@ On `udp` the "reader" is our own socket, so it is always present; a peer that is
 listening (ECONNREFUSED) means no tag is in the field, never a reader fault. Stock nfcpy
 never sees ECONNREFUSED (Linux reports ICMP errors on unconnected UDP sockets only with
 IP_RECVERR), so each empty sense would wait its full 1 s; the udp device here sets
-IP_RECVERR so an empty field is noticed at once. Only Type 3 (212F) is sensed on udp
+IP_RECVERR so an empty field is noticed at once, and caps every wait at 0.3 s so a request
+lost on loopback costs little. Only Type 3 (212F) is sensed on udp
 because nfcpy can only emulate Type 3 tags.
 """
 
@@ -43,10 +44,16 @@ _URI_PATTERNS = (
 )
 _TAG_GONE_ERRNOS = {errno.ECONNREFUSED}
 _LINUX_IP_RECVERR = 11
+UDP_MAX_WAIT_S = 0.3
 
 
 class _UdpReaderDevice(nfc.clf.udp.Device):
     """nfcpy's udp reader device, with ICMP errors (ECONNREFUSED) reported to the socket."""
+
+    def _recv_data(self, timeout: float | None, *brty_list: str) -> Any:
+        """Wait at most UDP_MAX_WAIT_S: on loopback an answer that late is never coming."""
+        wait = UDP_MAX_WAIT_S if timeout is None else min(timeout, UDP_MAX_WAIT_S)
+        return super()._recv_data(wait, *brty_list)
 
     def _create_socket(self) -> None:
         created = self.socket is None
@@ -187,6 +194,14 @@ class TagSource:
             return None
         finally:
             self.last_sense_s = time.monotonic() - started
+
+    def field_off(self, off_s: float) -> None:
+        """Switch the RF field off for off_s seconds so the card resets (and forget it)."""
+        self._held = None
+        if self._clf is not None:
+            with self._clf.lock:
+                self._clf.device.mute()
+        time.sleep(off_s)
 
     def _still_present(self, tag: Any) -> bool:
         try:

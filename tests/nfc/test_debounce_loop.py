@@ -70,8 +70,8 @@ def test_loop_survives_the_emulator_going_away_and_coming_back(udp_port: int, st
 def test_loop_reopens_a_reader_whose_sense_rounds_get_slow(udp_port: int, start_loop) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent_peer:
         silent_peer.bind(("127.0.0.1", udp_port))
-        loop, recorder = start_loop(health=PollHealth(slow_s=0.5, strikes=2))
-        assert recorder.wait_for(lambda: loop.reopens >= 1, 6.0)
+        loop, recorder = start_loop(health=PollHealth(slow_s=0.2, strikes=2))
+        assert recorder.wait_for(lambda: loop.reopens >= 1, 3.0)
     assert recorder.taps == []
 
 
