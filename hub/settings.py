@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from hub.notify.config import check_notify
 from protocol.messages import TAP_MODES
 
 
@@ -35,6 +36,8 @@ class HubSettings:
     dwell_timeout_s: int = 3600
     site_keys: Mapping[str, str] = field(default_factory=dict)  # site -> key file (badge signatures)
     sample_data: bool = False
+    notify: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # channel -> {kind, url, secret}
+    notify_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> {title, text}
 
     @property
     def http_host(self) -> str:
@@ -48,7 +51,8 @@ class HubSettings:
 _TYPES: dict[str, tuple[type, ...]] = {
     "broker": (str,), "db": (str,), "http": (str,), "client_id": (str,), "username": (str,),
     "password_file": (str,), "ca_file": (str,), "admin_token": (str,), "tap_mode": (str,),
-    "dwell_timeout_s": (int,), "site_keys": (dict,), "sample_data": (bool,),
+    "dwell_timeout_s": (int,), "site_keys": (dict,), "sample_data": (bool,), "notify": (dict,),
+    "notify_templates": (dict,),
 }  # fmt: skip
 
 
@@ -65,6 +69,7 @@ def check_settings(settings: HubSettings, source: str) -> HubSettings:
         errors.append(f"tap_mode: expected one of {'|'.join(TAP_MODES)}, got {settings.tap_mode!r}")
     if settings.dwell_timeout_s <= 0:
         errors.append(f"dwell_timeout_s: must be > 0, got {settings.dwell_timeout_s}")
+    errors += check_notify(settings.notify, settings.notify_templates)
     if errors:
         raise HubConfigError(source, errors)
     return settings

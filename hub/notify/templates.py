@@ -1,0 +1,71 @@
+"""Chinese message templates (Jinja2, sandboxed); settings may override or add templates by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "opportunity": {
+        "title": "新商机：{{ visitor_name or visitor }}",
+        "text": "### 新商机\n"
+        "- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
+        "{% if rep %}- 销售：{{ rep }}\n{% endif %}"
+        "{% if signals %}- 信号：{{ signals | join('、') }}\n{% endif %}"
+        "{% if note %}- 备注：{{ note }}\n{% endif %}"
+        "{% if url %}\n[查看访客档案]({{ url }}){% endif %}",
+    },
+    "escalation": {
+        "title": "跟进提醒：{{ visitor_name or visitor }}",
+        "text": "### 报价后未跟进\n"
+        "- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
+        "{% if rep %}- 负责销售：{{ rep }}\n{% endif %}"
+        "- 报价后已过 {{ hours or 2 }} 小时仍无跟进，请尽快联系客户。"
+        "{% if url %}\n\n[查看访客档案]({{ url }}){% endif %}",
+    },
+    "tag": {
+        "title": "访客标签：{{ tag }}",
+        "text": "### 访客标签\n- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
+        "- 标签：**{{ tag }}**\n{% if evidence %}- 依据：{{ evidence }}\n{% endif %}",
+    },
+    "warning": {
+        "title": "工艺可行性提醒",
+        "text": "### 工艺可行性提醒\n- 访客：**{{ visitor_name or visitor }}**\n- {{ warning }}\n"
+        "{% if note %}- 原话：{{ note }}\n{% endif %}",
+    },
+}
+_FALLBACK = {
+    "title": "TourTrace 通知：{{ template }}",
+    "text": "### TourTrace 通知（{{ template }}）\n{% for k, v in context.items() %}- {{ k }}：{{ v }}\n{% endfor %}",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered notification."""
+
+    title: str
+    text: str
+
+
+class TemplateSet:
+    """The default templates overlaid with configured ones."""
+
+    def __init__(self, overrides: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.env = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+        self.templates = {**DEFAULT_TEMPLATES, **{k: dict(v) for k, v in (overrides or {}).items()}}
+
+    def render(self, name: str, context: Mapping[str, Any]) -> Message:
+        """Render a template; an unknown name lists the context so nothing is lost; errors raise ValueError."""
+        spec = self.templates.get(name, _FALLBACK)
+        values = {**context, "template": name, "context": dict(context)}
+        try:
+            title = self.env.from_string(spec.get("title", "")).render(values).strip()
+            text = self.env.from_string(spec["text"]).render(values).strip()
+        except TemplateError as exc:
+            raise ValueError(f"template {name!r}: {exc}") from None
+        return Message(title or name, text)

@@ -1,0 +1,101 @@
+"""Delivery worker: a thread that sends due outbox rows, retrying with exponential backoff."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from hub.notify.channels import DeliveryError, build_request, post
+from hub.notify.config import IDEMPOTENT_KINDS, Channel
+from hub.notify.templates import TemplateSet
+from hub.store.db import open_database
+from hub.store.notify_outbox import claim_due, mark_failed, mark_sent, recover_interrupted
+
+log = logging.getLogger(__name__)
+
+
+class NotifyWorker:
+    """Sends notifications from the outbox; a row is claimed (status sending) before its POST and marked after."""
+
+    def __init__(
+        self,
+        db_path: str,
+        channels: Mapping[str, Channel],
+        templates: TemplateSet,
+        base_backoff_s: float = 5.0,
+        max_backoff_s: float = 3600.0,
+        max_attempts: int = 10,
+        poll_s: float = 1.0,
+        timeout_s: float = 10.0,
+    ) -> None:
+        self.db_path = db_path
+        self.channels = dict(channels)
+        self.templates = templates
+        self.base_backoff_s = base_backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.max_attempts = max_attempts
+        self.poll_s = poll_s
+        self.timeout_s = timeout_s
+        self.wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def backoff(self, attempts: int) -> float:
+        """Return the wait before attempt number attempts+1: base·2^(attempts-1), capped."""
+        return float(min(self.max_backoff_s, self.base_backoff_s * 2 ** max(0, attempts - 1)))
+
+    def deliver(self, client: httpx.Client, row: dict[str, Any]) -> None:
+        """Render and send one row; raise DeliveryError when it did not go through."""
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            raise DeliveryError(f"channel {row['channel']!r} is not configured (settings: notify)", retryable=False)
+        try:
+            message = self.templates.render(row["template"], row["context"])
+        except ValueError as exc:
+            raise DeliveryError(str(exc), retryable=False) from None
+        post(client, build_request(channel, message, row), channel.kind)
+
+    def run_once(self, conn: Any, client: httpx.Client) -> int:
+        """Send every due row once; return how many were attempted."""
+        rows = claim_due(conn, time.time())
+        for row in rows:
+            try:
+                self.deliver(client, row)
+            except DeliveryError as exc:
+                attempts = row["attempts"] + 1
+                final = not exc.retryable or attempts >= self.max_attempts
+                retry_at = None if final else time.time() + self.backoff(attempts)
+                mark_failed(conn, row["id"], str(exc), retry_at)
+                log.warning("notification %s to %s failed (attempt %d): %s", row["id"], row["channel"], attempts, exc)
+            else:
+                mark_sent(conn, row["id"])
+        return len(rows)
+
+    def run(self, stop: threading.Event) -> None:
+        """Recover rows interrupted by a restart, then deliver until stop is set."""
+        conn = open_database(self.db_path)
+        resend = {name for name, ch in self.channels.items() if ch.kind in IDEMPOTENT_KINDS}
+        try:
+            recover_interrupted(conn, resend)
+            with httpx.Client(timeout=self.timeout_s) as client:
+                while not stop.is_set():
+                    try:
+                        busy = self.run_once(conn, client)
+                    except Exception:
+                        log.exception("notification delivery loop failed")
+                        busy = 0
+                    if not busy:
+                        self.wake.wait(self.poll_s)
+                        self.wake.clear()
+        finally:
+            conn.close()
+
+    def start(self, stop: threading.Event) -> threading.Thread:
+        """Run in a daemon thread until stop is set."""
+        self._thread = threading.Thread(target=self.run, args=(stop,), name="notify", daemon=True)
+        self._thread.start()
+        return self._thread

@@ -1,0 +1,122 @@
+"""Badge registry: which badge belongs to which visitor (or rep), with name, company and owning rep."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from protocol import now_rfc3339
+
+BADGE_ROLES = ("visitor", "rep")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Badge:
+    """One registered badge; a visitor badge names its visitor id, a rep badge is the rep."""
+
+    badge_id: str
+    role: str
+    visitor: str | None = None
+    name: str = ""
+    company: str = ""
+    rep: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_badge(badge: Badge) -> list[str]:
+    """Return every problem with a badge, each naming its field."""
+    errors = []
+    if not _ID.match(badge.badge_id):
+        errors.append(f"badge_id: expected 1-64 letters, digits or _.:- , got {badge.badge_id!r}")
+    if badge.role not in BADGE_ROLES:
+        errors.append(f"role: expected one of visitor|rep, got {badge.role!r}")
+    if badge.role == "visitor" and badge.visitor is not None and not _ID.match(badge.visitor):
+        errors.append(f"visitor: expected 1-64 letters, digits or _.:- , got {badge.visitor!r}")
+    if badge.role == "rep" and badge.visitor:
+        errors.append("visitor: a rep badge has no visitor id")
+    if badge.rep is not None and not _ID.match(badge.rep):
+        errors.append(f"rep: expected a rep badge id, got {badge.rep!r}")
+    if len(badge.name) > 100:
+        errors.append("name: at most 100 characters")
+    if len(badge.company) > 200:
+        errors.append("company: at most 200 characters")
+    return errors
+
+
+def upsert_badge(conn: sqlite3.Connection, badge: Badge) -> bool:
+    """Insert or replace a badge; a visitor badge without a visitor id is its own visitor; return True if new."""
+    if badge.role == "visitor" and not badge.visitor:
+        badge = Badge(badge.badge_id, badge.role, badge.badge_id, badge.name, badge.company, badge.rep)
+    now = now_rfc3339()
+    existed = conn.execute("SELECT 1 FROM badges WHERE badge_id=?", (badge.badge_id,)).fetchone() is not None
+    conn.execute(
+        "INSERT INTO badges(badge_id, role, visitor, name, company, rep, created_at, updated_at)"
+        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(badge_id) DO UPDATE SET role=excluded.role,"
+        " visitor=excluded.visitor, name=excluded.name, company=excluded.company, rep=excluded.rep,"
+        " updated_at=excluded.updated_at",
+        (badge.badge_id, badge.role, badge.visitor, badge.name, badge.company, badge.rep, now, now),
+    )
+    return not existed
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    return {k: row[k] for k in ("badge_id", "role", "visitor", "name", "company", "rep", "created_at", "updated_at")}
+
+
+def list_badges(conn: sqlite3.Connection, role: str | None = None) -> list[dict[str, Any]]:
+    """Return registered badges ordered by id, optionally of one role."""
+    if role is None:
+        rows = conn.execute("SELECT * FROM badges ORDER BY badge_id")
+    else:
+        rows = conn.execute("SELECT * FROM badges WHERE role=? ORDER BY badge_id", (role,))
+    return [_row(r) for r in rows]
+
+
+def get_badge(conn: sqlite3.Connection, badge_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM badges WHERE badge_id=?", (badge_id,)).fetchone()
+    return None if row is None else _row(row)
+
+
+def visitor_card(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any]:
+    """Return name, company and rep of a visitor (by visitor id or badge id); blanks when unregistered."""
+    row = conn.execute(
+        "SELECT name, company, rep FROM badges WHERE (visitor=? OR badge_id=?) AND role='visitor'"
+        " ORDER BY updated_at DESC LIMIT 1",
+        (visitor_id, visitor_id),
+    ).fetchone()
+    if row is None:
+        return {"name": "", "company": "", "rep": None}
+    return {"name": row["name"], "company": row["company"], "rep": row["rep"]}
+
+
+def visitor_of_badge(conn: sqlite3.Connection) -> dict[str, str]:
+    """Return a map badge id → visitor id for registered visitor badges."""
+    return {r[0]: r[1] for r in conn.execute("SELECT badge_id, visitor FROM badges WHERE role='visitor'")}
+
+
+def rep_visitors(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
+    """Return the visitor ids (or bare badge ids) a rep owns: assigned to them or named in their notes."""
+    owned = {r[0] for r in conn.execute("SELECT visitor FROM badges WHERE rep=? AND role='visitor'", (rep_badge,))}
+    owners = visitor_of_badge(conn)
+    rows = conn.execute(
+        "SELECT j.value FROM events, json_each(json_extract(events.body, '$.data.visitor_badges')) AS j"
+        " WHERE events.kind='note' AND json_extract(events.body, '$.data.rep_badge')=?",
+        (rep_badge,),
+    )
+    for (badge,) in rows:
+        if isinstance(badge, str):
+            owned.add(owners.get(badge, badge))
+    return owned
+
+
+def rep_badges_of(conn: sqlite3.Connection, visitors: set[str]) -> set[str]:
+    """Return every badge id (registered or bare) belonging to the given visitor ids."""
+    badges = set(visitors)
+    owners = visitor_of_badge(conn)
+    badges.update(b for b, v in owners.items() if v in visitors)
+    return badges

@@ -1,0 +1,110 @@
+"""Read notes (with their analysis) and tags for people; tolerant of the derived tables not existing yet."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Collection
+from typing import Any
+
+_ANALYSIS_KEYS = ("normalized", "params", "signals", "lookups", "warnings")
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """Return a table's column names, empty when it does not exist."""
+    return [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+
+
+def _first(columns: list[str], names: tuple[str, ...]) -> str | None:
+    return next((name for name in names if name in columns), None)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _analyses(conn: sqlite3.Connection, note_ids: list[str]) -> dict[str, dict[str, Any]]:
+    columns = table_columns(conn, "note_analyses")
+    if not note_ids or "note_id" not in columns or "result" not in columns:
+        return {}
+    found = {}
+    for chunk in range(0, len(note_ids), 500):
+        ids = note_ids[chunk : chunk + 500]
+        rows = conn.execute(
+            f"SELECT note_id, result FROM note_analyses WHERE note_id IN ({','.join('?' * len(ids))})", ids
+        )
+        for note_id, result in rows:
+            data = _json(result)
+            if isinstance(data, dict):
+                found[note_id] = data
+    return found
+
+
+def list_notes(
+    conn: sqlite3.Connection, badges: Collection[str] | None = None, query: str = "", limit: int = 200
+) -> list[dict[str, Any]]:
+    """Return notes newest first with their analysis; only those naming one of badges; text search on query."""
+    rows = conn.execute("SELECT id, site, station, ts, body FROM events WHERE kind='note' ORDER BY ts DESC, id DESC")
+    picked: list[dict[str, Any]] = []
+    wanted = None if badges is None else set(badges)
+    for row in rows:
+        data = json.loads(row["body"]).get("data") or {}
+        visitors = [b for b in data.get("visitor_badges") or [] if isinstance(b, str)]
+        rep = data.get("rep_badge")
+        if wanted is not None and not (wanted & {*visitors, rep}):
+            continue
+        picked.append({"id": row["id"], "site": row["site"], "station": row["station"], "ts": row["ts"],
+                       "rep_badge": rep, "visitor_badges": visitors, "text": str(data.get("text") or ""),
+                       "duration_ms": data.get("duration_ms")})  # fmt: skip
+    analyses = _analyses(conn, [n["id"] for n in picked])
+    result = []
+    for note in picked:
+        analysis = analyses.get(note["id"], {})
+        note.update({key: analysis.get(key, "" if key == "normalized" else []) for key in _ANALYSIS_KEYS})
+        note["analyzed"] = note["id"] in analyses
+        haystack = f"{note['text']} {note['normalized']} {note['rep_badge']} {' '.join(note['visitor_badges'])}"
+        if query and query.lower() not in haystack.lower():
+            continue
+        result.append(note)
+        if len(result) >= limit:
+            break
+    return result
+
+
+def list_tags(conn: sqlite3.Connection, visitors: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Return tags {visitor, tag, evidence, at} for some visitors (ids or badges), or all when None."""
+    columns = table_columns(conn, "tags")
+    who = _first(columns, ("visitor", "visitor_id", "badge"))
+    what = _first(columns, ("tag", "name", "label"))
+    if who is None or what is None:
+        return []
+    why = _first(columns, ("evidence", "detail", "reason"))
+    when = _first(columns, ("at", "created_at", "ts", "updated_at"))
+    rows = conn.execute(f"SELECT * FROM tags ORDER BY {when or 'rowid'}").fetchall()
+    wanted = None if visitors is None else set(visitors)
+    return [
+        {"visitor": row[who], "tag": row[what], "evidence": _json(row[why]) if why else None,
+         "at": row[when] if when else None}
+        for row in rows
+        if wanted is None or row[who] in wanted
+    ]  # fmt: skip
+
+
+def evidence_text(evidence: Any) -> str:
+    """Say a tag's evidence in one line, whatever shape the rules engine gave it."""
+    if evidence is None:
+        return ""
+    if isinstance(evidence, str):
+        return evidence
+    if isinstance(evidence, list):
+        return "；".join(evidence_text(item) for item in evidence)
+    if isinstance(evidence, dict):
+        if "text" in evidence:
+            return str(evidence["text"])
+        return "，".join(f"{k}: {evidence_text(v)}" for k, v in evidence.items())
+    return str(evidence)

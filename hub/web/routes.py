@@ -1,0 +1,258 @@
+"""Dashboard pages (server-rendered Jinja2); live parts reload an HTML fragment every few seconds."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from hub.store.badges import list_badges, rep_badges_of, visitor_card, visitor_of_badge
+from hub.store.db import connect
+from hub.store.events import count_dead_letters, list_dead_letters
+from hub.store.notify_outbox import count_by_status, list_outbox
+from hub.store.stations import list_stations
+from hub.store.visitors import list_visitors, resolve_visitor
+from hub.web import views
+from hub.web.access import ROLE_LABELS, visible_visitors
+from hub.web.i18n import LANGS, translator
+from hub.web.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
+
+HERE = Path(__file__).parent
+STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+PEOPLE = ("manager", "rep")
+NAV = [("board", "/board", PEOPLE), ("notes", "/notes", PEOPLE), ("visitors", "/visitors", PEOPLE),
+       ("fleet", "/fleet", ("manager", "it")), ("dead_letters", "/dead-letters", ("it",)),
+       ("badges", "/badges", ("manager", "it", "rep")), ("rules", "/rules", ("manager",)),
+       ("notify", "/notify", ("manager", "it"))]  # fmt: skip
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("tt_lang") or "zh"
+    return lang if lang in LANGS else "zh"
+
+
+def _render(request: Request, name: str, session: Session | None, status: int = 200, **ctx: Any) -> Response:
+    lang = _lang(request)
+    role = session.caller.role if session else ""
+    nav = [(key, href) for key, href, roles in NAV if role == "admin" or role in roles]
+    response = templates.TemplateResponse(
+        request, name, {"t": translator(lang), "lang": lang, "session": session, "nav": nav,
+                        "role_label": ROLE_LABELS.get(role, role), "path": request.url.path, **ctx},
+        status_code=status,
+    )  # fmt: skip
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("tt_lang", lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _guard(request: Request, roles: tuple[str, ...]) -> Session | Response:
+    """Return the session, or the response to send instead (login redirect, 403 page)."""
+    session = current_session(request)
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if session.caller.role != "admin" and session.caller.role not in roles:
+        return _render(request, "message.html", session, 403, message_key="forbidden")
+    return session
+
+
+def _db(request: Request) -> sqlite3.Connection:
+    return connect(request.app.state.settings.db)
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC:
+        return Response(status_code=404)
+    return FileResponse(STATIC[name], headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    session = current_session(request)
+    if session is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/fleet" if session.caller.role == "it" else "/board", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return _render(request, "login.html", None, next=next, failed=False)
+
+
+@router.post("/login")
+async def login_submit(request: Request) -> Response:
+    """Exchange a token from the form for a session cookie."""
+    form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
+    target = (form.get("next") or ["/"])[0]
+    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    settings = request.app.state.settings
+    cookie = login(settings.db, settings.admin_token, (form.get("token") or [""])[0])
+    if cookie is None:
+        return _render(request, "login.html", None, 401, next=target, failed=True)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, cookie, max_age=SESSION_TTL_S, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/logout")
+def logout_page(request: Request) -> Response:
+    logout(request)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _visible_badges(conn: sqlite3.Connection, session: Session) -> set[str] | None:
+    allowed = visible_visitors(conn, session.caller)
+    return None if allowed is None else rep_badges_of(conn, allowed)
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(request: Request, fragment: bool = False) -> Response:
+    """Who is in which zone now and for how long; the page reloads its board fragment every 2 s."""
+    session = _guard(request, PEOPLE)
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        data = views.board(conn, _visible_badges(conn, session))
+    finally:
+        conn.close()
+    return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data)
+
+
+@router.get("/visitors", response_class=HTMLResponse)
+def visitors_page(request: Request) -> Response:
+    session = _guard(request, PEOPLE)
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        allowed = visible_visitors(conn, session.caller)
+        owners = visitor_of_badge(conn)
+        seen: dict[str, dict[str, Any]] = {}
+        for item in list_visitors(conn):
+            who = owners.get(item["id"], item["id"])
+            if allowed is None or who in allowed:
+                seen.setdefault(who, {**item, "id": who, **visitor_card(conn, who)})
+        for badge in list_badges(conn, "visitor"):
+            who = badge["visitor"]
+            if who not in seen and (allowed is None or who in allowed):
+                seen[who] = {"id": who, "first_seen": None, "last_seen": None, "taps": 0, **visitor_card(conn, who)}
+    finally:
+        conn.close()
+    return _render(request, "visitors.html", session, visitors=list(seen.values()))
+
+
+@router.get("/visitors/{visitor_id}", response_class=HTMLResponse)
+def profile_page(request: Request, visitor_id: str) -> Response:
+    """Timeline, dwell bars, tags with evidence, notes with highlighted params, lookups and warnings."""
+    session = _guard(request, PEOPLE)
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        allowed = visible_visitors(conn, session.caller)
+        resolved = resolve_visitor(conn, visitor_id)["id"]
+        if allowed is not None and resolved not in allowed and visitor_id not in allowed:
+            return _render(request, "message.html", session, 403, message_key="forbidden")
+        data = views.profile(conn, visitor_id)
+    finally:
+        conn.close()
+    if data is None:
+        return _render(request, "message.html", session, 404, message_key="not_found")
+    return _render(request, "profile.html", session, p=data)
+
+
+@router.get("/notes", response_class=HTMLResponse)
+def notes_page(request: Request, q: str = "") -> Response:
+    session = _guard(request, PEOPLE)
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        badges = _visible_badges(conn, session)
+        notes = [views.decorate_note(n) for n in views.list_notes(conn, badges, q.strip(), limit=300)]
+        owners = visitor_of_badge(conn)
+        names = {who: visitor_card(conn, who)["name"] for n in notes for who in
+                 (owners.get(b, b) for b in n["visitor_badges"])}  # fmt: skip
+    finally:
+        conn.close()
+    return _render(request, "notes.html", session, notes=notes, q=q, owners=owners, names=names)
+
+
+@router.get("/fleet", response_class=HTMLResponse)
+def fleet_page(request: Request, fragment: bool = False) -> Response:
+    session = _guard(request, ("manager", "it"))
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        now = time.time()
+        stations = [{**s, "light": views.fleet_light(s, now)} for s in list_stations(conn)]
+        dead = count_dead_letters(conn)
+    finally:
+        conn.close()
+    return _render(request, "fleet_fragment.html" if fragment else "fleet.html", session, stations=stations,
+                   dead=dead)  # fmt: skip
+
+
+@router.get("/dead-letters", response_class=HTMLResponse)
+def dead_letters_page(request: Request) -> Response:
+    session = _guard(request, ("it",))
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        items = list_dead_letters(conn, 200, 0)
+        total = count_dead_letters(conn)
+    finally:
+        conn.close()
+    return _render(request, "dead_letters.html", session, items=items, total=total)
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules_page(request: Request) -> Response:
+    session = _guard(request, ("manager",))
+    if isinstance(session, Response):
+        return session
+    return _render(request, "rules.html", session)
+
+
+@router.get("/badges", response_class=HTMLResponse)
+def badges_page(request: Request) -> Response:
+    session = _guard(request, ("manager", "it", "rep"))
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        allowed = visible_visitors(conn, session.caller)
+        items = [b for b in list_badges(conn) if allowed is None or b["badge_id"] == session.caller.rep_badge
+                 or (b["role"] == "visitor" and b["visitor"] in allowed)]  # fmt: skip
+    finally:
+        conn.close()
+    return _render(request, "badges.html", session, items=items, can_edit=session.caller.role != "rep")
+
+
+@router.get("/notify", response_class=HTMLResponse)
+def notify_page(request: Request) -> Response:
+    session = _guard(request, ("manager", "it"))
+    if isinstance(session, Response):
+        return session
+    conn = _db(request)
+    try:
+        items, counts = list_outbox(conn, None, 200), count_by_status(conn)
+    finally:
+        conn.close()
+    return _render(request, "notify.html", session, items=items, counts=counts,
+                   can_retry=session.caller.role in ("admin", "it"))  # fmt: skip

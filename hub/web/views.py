@@ -1,0 +1,157 @@
+"""Shape stored data for the dashboard pages: board, profile (with dwell bars), notes, fleet lights."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from typing import Any
+
+from hub.store.badges import rep_badges_of, visitor_card, visitor_of_badge
+from hub.store.visitors import resolve_visitor
+from hub.store.visits import dwell_per_zone, list_visits
+from hub.web.derived import evidence_text, list_notes, list_tags
+from protocol import to_epoch
+
+DEFAULT_ZONES = {"injection": "注塑车间", "heat-treat": "热处理车间", "machining": "机加工车间", "assembly": "装配车间"}
+ZONE_COLOURS = ("#2f7ed8", "#e4572e", "#17a398", "#f3a712", "#8e6c8a", "#4c6085", "#a1c181", "#c44536")
+
+
+def zone_names(conn: sqlite3.Connection) -> dict[str, str]:
+    """Return zone id → display name: the sample plant's names, overridden by the library's."""
+    names = dict(DEFAULT_ZONES)
+    try:
+        row = conn.execute("SELECT value FROM library_meta WHERE key='zones'").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row is not None:
+        try:
+            stored = json.loads(row[0])
+        except ValueError:
+            stored = {}
+        if isinstance(stored, dict):
+            names.update({str(k): str(v) for k, v in stored.items()})
+    return names
+
+
+def zone_colour(zone: str, names: dict[str, str]) -> str:
+    order = sorted(names)
+    index = order.index(zone) if zone in order else sum(map(ord, zone))
+    return ZONE_COLOURS[index % len(ZONE_COLOURS)]
+
+
+def board(conn: sqlite3.Connection, badges: set[str] | None) -> dict[str, Any]:
+    """Return who is in which zone now (open visits) and who left most recently, with names."""
+    names = zone_names(conn)
+    owners = visitor_of_badge(conn)
+    reps = {r[0] for r in conn.execute("SELECT badge FROM taps WHERE role='rep'")}
+    visits = [v for v in list_visits(conn, badges=None if badges is None else sorted(badges), limit=100000)
+              if v["badge"] not in reps]  # fmt: skip
+    now_visits = [v for v in visits if v["open"]]
+    zones: dict[str, list[dict[str, Any]]] = {zone: [] for zone in names}
+    for visit in now_visits:
+        visitor = owners.get(visit["badge"], visit["badge"])
+        card = visitor_card(conn, visitor)
+        zones.setdefault(visit["zone"], []).append({**visit, "visitor": visitor, **card,
+                                                    "start_epoch": to_epoch(visit["start"])})  # fmt: skip
+    closed = [v for v in visits if not v["open"]][-8:][::-1]
+    recent = [{**v, "visitor": owners.get(v["badge"], v["badge"]), **visitor_card(conn, owners.get(v["badge"],
+              v["badge"]))} for v in closed]  # fmt: skip
+    return {"zones": [{"id": z, "name": names.get(z, z), "colour": zone_colour(z, names), "visitors": people}
+                      for z, people in zones.items()], "recent": recent, "now": time.time()}  # fmt: skip
+
+
+def dwell_bars(totals: dict[str, float], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Return one bar per zone, longest first, with width as a share of the longest."""
+    longest = max(totals.values(), default=0.0) or 1.0
+    return [
+        {"zone": zone, "name": names.get(zone, zone), "seconds": seconds, "minutes": round(seconds / 60, 1),
+         "share": seconds / longest, "colour": zone_colour(zone, names)}
+        for zone, seconds in sorted(totals.items(), key=lambda item: -item[1])
+    ]  # fmt: skip
+
+
+def timeline(visits: list[dict[str, Any]], names: dict[str, str], now: float) -> list[dict[str, Any]]:
+    """Place each visit on a 0..1 axis from the first start to the last end."""
+    if not visits:
+        return []
+    spans = [(to_epoch(v["start"]), to_epoch(v["end"]) if v["end"] else now, v) for v in visits]
+    first, last = min(s for s, _, _ in spans), max(e for _, e, _ in spans)
+    width = max(last - first, 1.0)
+    return [{"x": (s - first) / width, "w": max((e - s) / width, 0.004), "zone": v["zone"],
+             "name": names.get(v["zone"], v["zone"]), "colour": zone_colour(v["zone"], names), "visit": v}
+            for s, e, v in spans]  # fmt: skip
+
+
+def highlight(text: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Split normalized text into plain pieces and marked parameter pieces (by each param's span)."""
+    marks = sorted(
+        (p for p in params if isinstance(p, dict) and isinstance(p.get("span"), list) and len(p["span"]) == 2),
+        key=lambda p: p["span"][0],
+    )
+    pieces: list[dict[str, Any]] = []
+    at = 0
+    for param in marks:
+        start, end = int(param["span"][0]), int(param["span"][1])
+        if start < at or end > len(text) or start >= end:
+            continue
+        if start > at:
+            pieces.append({"text": text[at:start], "param": None})
+        pieces.append({"text": text[start:end], "param": param})
+        at = end
+    if at < len(text):
+        pieces.append({"text": text[at:], "param": None})
+    return pieces
+
+
+def decorate_note(note: dict[str, Any]) -> dict[str, Any]:
+    """Add highlighted pieces and readable lookups to a note."""
+    text = note["normalized"] or note["text"]
+    params = note["params"] if note["normalized"] else []
+    lookups = [x for x in note["lookups"] if isinstance(x, dict)]
+    return {**note, "pieces": highlight(text, params), "lookup_items": lookups,
+            "warning_items": [w if isinstance(w, dict) else {"kind": "", "text": str(w)} for w in note["warnings"]],
+            "signal_items": [s.get("name") or s.get("text") if isinstance(s, dict) else str(s)
+                             for s in note["signals"]]}  # fmt: skip
+
+
+def profile(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any] | None:
+    """Return everything the profile page shows, None when the visitor was never seen nor registered."""
+    visitor = resolve_visitor(conn, visitor_id)
+    badges = set(rep_badges_of(conn, {visitor["id"]})) | set(visitor["badges"])
+    visits = list_visits(conn, badges=sorted(badges), limit=100000)
+    notes = list_notes(conn, badges, limit=500)
+    if not visits and not visitor["registered"] and not notes:
+        return None
+    names = zone_names(conn)
+    tags = list_tags(conn, badges | {visitor["id"]})
+    now = time.time()
+    return {
+        **visitor,
+        **visitor_card(conn, visitor["id"]),
+        "visits": visits,
+        "bars": dwell_bars(dwell_per_zone(visits), names),
+        "timeline": timeline(visits, names, now),
+        "tags": [{**t, "evidence_text": evidence_text(t["evidence"])} for t in tags],
+        "notes": [decorate_note(n) for n in notes],
+        "zone_names": names,
+    }
+
+
+def fleet_light(station: dict[str, Any], now: float) -> tuple[str, list[str]]:
+    """Return red|yellow|green for a station and the reasons it is not green."""
+    if not station["online"]:
+        return "red", [f"state {station['state']}"]
+    reasons = []
+    if station["clock_synced"] is False:
+        reasons.append("clock not synced")
+    if station["reader"] not in (None, "present", "ok"):
+        reasons.append(f"reader {station['reader']}")
+    if (station["outbox_depth"] or 0) > 100:
+        reasons.append(f"outbox {station['outbox_depth']}")
+    try:
+        if now - to_epoch(station["last_seen"]) > 300:
+            reasons.append("silent > 5 min")
+    except (TypeError, ValueError):
+        reasons.append("last seen unknown")
+    return ("yellow" if reasons else "green"), reasons
