@@ -8,9 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from hub.api import metrics, routes_fleet, routes_visits
+from hub.api import metrics, routes_admin, routes_badges, routes_export, routes_fleet, routes_visits
+from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
+from hub.web import routes as web_routes
+from hub.web.access import token_lookup
 from tourtrace import __version__
 
 
@@ -35,14 +38,20 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.runtime = None
     app.state.runtime_hooks = []
+    app.state.runtime_hooks.append(notify_hook(settings))
+    app.state.token_lookup = token_lookup(settings.db)
     probes: dict[str, Callable[[], dict[str, Any]]] = {}
     app.state.health_probes = probes
     app.state.metrics = metrics.build_registry(
         settings.db,
         lag=lambda: app.state.runtime.writer.stats.last_lag_s if app.state.runtime else 0.0,
-        notify_depth=lambda: 0,
+        notify_depth=lambda: notify_queue_depth(settings.db),
     )
     app.include_router(routes_fleet.router)
     app.include_router(routes_visits.router)
     app.include_router(metrics.router)
+    app.include_router(routes_badges.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_export.router)
+    app.include_router(web_routes.router)
     return app
