@@ -187,11 +187,7 @@ class AgentProcess(Proc):
         self.spawn()
         return self
 
-    def _seeded_tap(site: str, station: str, badge: str, seq: int) -> Envelope:
-    return visitor_tap(site, station, f"zone-{station}", seq, badge)
-
-
-def outbox_depth(self) -> int:
+    def outbox_depth(self) -> int:
         return outbox_depth(self.outbox_path)
 
 
