@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import shutil
 import socket
 import subprocess
@@ -62,6 +64,8 @@ class LocalBroker:
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
             + DELIVERY_SETTINGS.format(data_dir=self.data_dir)
             + f"log_dest file {self.data_dir}/mosquitto.log\n"
+            # as root, mosquitto would drop to the `mosquitto` user and lose access to a private data_dir
+            + (f"user {getpass.getuser()}\n" if os.geteuid() == 0 else "")
         )
         return conf
 

@@ -7,8 +7,11 @@ import threading
 import time
 from pathlib import Path
 
+from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from hub.ingest.client import BrokerTarget, HubClient
 from hub.ingest.writer import IngestWriter
+from hub.rules.notes_pipeline import NoteAnalyzer
+from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
 from hub.store.visits import close_timed_out
@@ -33,7 +36,13 @@ class HubRuntime:
         self.settings = settings
         self.started_at = time.time()
         self.stop_event = threading.Event()
-        open_database(settings.db).close()
+        conn = open_database(settings.db)
+        try:
+            if settings.sample_data and load_sample_data(conn):
+                log.info("loaded the sample plant (library, stock, badges)")
+        finally:
+            conn.close()
+        self.notes = NoteAnalyzer()
         self.site_keys = load_site_keys(settings)
         self.client = HubClient(
             BrokerTarget(
@@ -52,6 +61,7 @@ class HubRuntime:
             default_dwell_timeout_s=settings.dwell_timeout_s,
             sig_check=self.check_signature,
         )
+        self.writer.derivers.append(self.notes.derive)
         self._threads: list[threading.Thread] = []
 
     def check_signature(self, envelope: Envelope) -> bool | None:
@@ -88,9 +98,22 @@ class HubRuntime:
             thread.start()
             self._threads.append(thread)
         self.client.start()
+        watchdog = threading.Thread(target=self._feed_watchdog, name="watchdog", daemon=True)
+        watchdog.start()
+        notify_ready()
+
+    def _feed_watchdog(self) -> None:
+        """Feed the systemd watchdog only while the ingest and sweep threads are alive."""
+        interval = watchdog_interval_s() or 30.0
+        while not self.stop_event.wait(interval):
+            if all(thread.is_alive() for thread in self._threads):
+                notify_watchdog()
+            else:
+                log.error("an ingest thread died; withholding the systemd watchdog so the hub is restarted")
 
     def stop(self) -> None:
         """Disconnect (the broker keeps our session), finish the current batch, close the database."""
+        notify_stopping()
         self.client.stop()
         self.stop_event.set()
         for thread in self._threads:

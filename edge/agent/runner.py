@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -13,12 +14,14 @@ from edge.agent.clock import boot_id, clock_synced, mono_ms
 from edge.agent.config import StationConfig
 from edge.agent.drain import Drainer
 from edge.agent.outbox import Outbox, OutboxFull
+from edge.agent.remote_config import PushedConfigStore, RemoteConfigError, parse_pushed
 from edge.agent.session import MqttSession
 from edge.agent.status import StationHealth, status_envelope
 from edge.agent.voice_notes import VoiceNotes
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
-from protocol import BadgeNdef, Envelope, NoteData, TapData, new_ulid, now_rfc3339
+from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
+from protocol import BadgeNdef, ConfigData, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
@@ -40,12 +43,44 @@ class Agent:
             will=lambda: self._status_message("offline"),
             on_connected=self._on_connected,
             on_acked=lambda mid: self.drainer.on_acked(mid),
+            on_message=self._on_message,
         )
+        self.config_topic = str(Topic(config.site, config.station, "config"))
+        self.session.subscriptions.append(self.config_topic)
+        self.pushed = PushedConfigStore(data_dir)
         self.drainer = Drainer(self.outbox, self.session)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
         self.voice = VoiceNotes(config, on_note=lambda data: self._record_note(data), on_problem=self._on_problem)
         self._threads: list[threading.Thread] = []
         self._stopped = False
+
+    def _on_message(self, topic: str, payload: bytes) -> None:
+        if topic != self.config_topic:
+            return
+        try:
+            pushed = parse_pushed(topic, payload, self.config.site, self.config.station)
+        except RemoteConfigError as exc:
+            self._on_problem(str(exc))
+            return
+        self.apply_config(pushed)
+
+    def apply_config(self, pushed: ConfigData, persist: bool = True) -> None:
+        """Apply a hub-pushed config live (zone, debounce, tap mode, timeout, note settings); ignore stale revs."""
+        if pushed.rev <= self.health.config_rev:
+            return
+        note = replace(self.config.note, max_s=pushed.note.max_s, silence_ms=pushed.note.silence_ms,
+                       vocabulary=pushed.note.vocabulary)  # fmt: skip
+        self.config = replace(self.config, zone=pushed.zone, debounce_s=pushed.debounce_s, tap_mode=pushed.tap_mode,
+                              dwell_timeout_s=pushed.dwell_timeout_s, note=note)  # fmt: skip
+        self.reader.debouncer.debounce_s = pushed.debounce_s
+        self.voice.reconfigure(self.config)
+        self.health.config_rev = pushed.rev
+        if self.health.error.startswith("rejected pushed config"):
+            self.health.error = ""
+        if persist:
+            self.pushed.save(pushed)
+        log.info("applied config rev %d from the hub (zone %s)", pushed.rev, pushed.zone)
+        self.publish_status()
 
     def _on_problem(self, message: str) -> None:
         log.error("%s", message)
@@ -135,6 +170,9 @@ class Agent:
     def start(self) -> None:
         """Start the session and the worker threads."""
         self.outbox.expire()
+        saved = self.pushed.load()
+        if saved is not None:
+            self.apply_config(saved, persist=False)
         self.voice.start()
         self.session.start()
         self._spawn("drain", lambda: self.drainer.run(self.stop_event))
@@ -162,7 +200,18 @@ class Agent:
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         self.start()
+        notify_ready()
         log.info("station %s/%s running (zone %s, reader %s)", self.config.site, self.config.station,
                  self.config.zone, self.config.reader)  # fmt: skip
-        self.stop_event.wait()
+        interval = watchdog_interval_s() or 30.0
+        while not self.stop_event.wait(interval):
+            if self.healthy():
+                notify_watchdog()
+            else:
+                log.error("a worker thread died; withholding the systemd watchdog so the agent is restarted")
+        notify_stopping()
         self.stop()
+
+    def healthy(self) -> bool:
+        """True while every worker thread is alive (the systemd watchdog is fed only then)."""
+        return all(thread.is_alive() for thread in self._threads)

@@ -93,6 +93,14 @@ class VoiceNotes:
         if missing:
             self.on_problem(f"vocabulary words not in the model: {', '.join(missing)}")
 
+    def reconfigure(self, config: StationConfig) -> None:
+        """Use new station settings (pushed by the hub) from the next note and tap on."""
+        self.config = config
+        self.presence.tap_mode = config.tap_mode
+        self.presence.timeout_s = config.dwell_timeout_s
+        if self.recorder is not None:
+            self.recorder.configure(recorder_settings(config))
+
     def unknown_words(self) -> tuple[str, ...]:
         return () if self.recorder is None else self.recorder.missing_vocabulary()
 

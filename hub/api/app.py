@@ -8,7 +8,16 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from hub.api import metrics, routes_admin, routes_badges, routes_export, routes_fleet, routes_visits
+from hub.api import (
+    metrics,
+    routes_admin,
+    routes_badges,
+    routes_config,
+    routes_export,
+    routes_fleet,
+    routes_notes,
+    routes_visits,
+)
 from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
@@ -49,6 +58,8 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     )
     app.include_router(routes_fleet.router)
     app.include_router(routes_visits.router)
+    app.include_router(routes_notes.router)
+    app.include_router(routes_config.router)
     app.include_router(metrics.router)
     app.include_router(routes_badges.router)
     app.include_router(routes_admin.router)

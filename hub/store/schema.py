@@ -198,7 +198,30 @@ def _v4_notes_tags(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1_events, _v2_derived, _v3_people, _v4_notes_tags]
+def _v5_station_config(conn: sqlite3.Connection) -> None:
+    _run(
+        conn,
+        """
+        CREATE TABLE station_config (
+            site TEXT NOT NULL,
+            station TEXT NOT NULL,
+            rev INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            PRIMARY KEY (site, station)
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _v1_events,
+    _v2_derived,
+    _v3_people,
+    _v4_notes_tags,
+    _v5_station_config,
+]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
