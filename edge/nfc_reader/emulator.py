@@ -41,6 +41,8 @@ class _HostBoundUdpDevice(nfc.clf.udp.Device):
     that is already queued on it (the reader then waits out its 1 s timeout).
     """
 
+    socket: Any
+
     def mute(self) -> None:
         """Keep the socket (and anything queued on it) between activations."""
 
