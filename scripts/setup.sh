@@ -2,7 +2,7 @@
 # Install what a fresh Debian machine lacks: system packages, a venv in .venv, TourTrace with all extras.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES="mosquitto mosquitto-clients espeak-ng sox libportaudio2 chromium"
+APT_PACKAGES="mosquitto mosquitto-clients espeak-ng sox libportaudio2 chromium fonts-wqy-microhei"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
