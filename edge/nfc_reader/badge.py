@@ -2,14 +2,13 @@
 
 The record type is `application/vnd.tourtrace.badge+json` and its payload is
 `{"badge_id":…,"role":…,"sig":…}`. `sig` is the lower-case hex HMAC-SHA256, keyed with
-the site key, over `canonical_bytes(badge_id, role, uid)`; binding the tag UID means a
-badge copied onto another tag fails verification. `sig` is null on unsigned badges.
+the site key, over the badge fields and the tag UID (`protocol.badge_sig`, shared with
+the hub); binding the UID means a badge copied onto another tag fails verification.
+`sig` is null on unsigned badges.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
@@ -17,12 +16,13 @@ from pathlib import Path
 
 import ndef
 
+from protocol.badge_sig import sign_badge, verify_badge
+
 MIME_TYPE = "application/vnd.tourtrace.badge+json"
 ROLES = ("visitor", "rep")
 BADGE_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 SIG_PATTERN = re.compile(r"[0-9a-f]{64}")
 MIN_SITE_KEY_BYTES = 16
-SIGNATURE_DOMAIN = b"tourtrace-badge-v1"
 
 
 class BadgeFormatError(ValueError):
@@ -63,29 +63,17 @@ def normalize_uid(uid_hex: str) -> str:
         raise BadgeFormatError(f"tag UID must be hex, got {uid_hex!r}") from None
 
 
-def canonical_bytes(badge_id: str, role: str, uid_hex: str) -> bytes:
-    """Return the byte string that is signed: domain, badge_id, role, UID joined by NUL."""
-    check_badge_fields(badge_id, role)
-    fields = (badge_id, role, normalize_uid(uid_hex))
-    return SIGNATURE_DOMAIN + b"".join(b"\x00" + field.encode("ascii") for field in fields)
-
-
 def sign(site_key: bytes, badge_id: str, role: str, uid_hex: str) -> str:
     """Return the hex HMAC-SHA256 of the badge fields and tag UID under the site key."""
     if len(site_key) < MIN_SITE_KEY_BYTES:
         raise ValueError(f"the site key must be at least {MIN_SITE_KEY_BYTES} bytes")
-    return hmac.new(site_key, canonical_bytes(badge_id, role, uid_hex), hashlib.sha256).hexdigest()
+    check_badge_fields(badge_id, role)
+    return sign_badge(site_key, badge_id, role, normalize_uid(uid_hex))
 
 
 def verify(site_key: bytes, badge_id: str, role: str, uid_hex: str, sig: str | None) -> bool:
     """Return True only if sig is the site key's signature of these fields on this tag UID."""
-    if sig is None:
-        return False
-    try:
-        expected = sign(site_key, badge_id, role, uid_hex)
-    except (BadgeFormatError, ValueError):
-        return False
-    return hmac.compare_digest(expected, sig)
+    return verify_badge(site_key, badge_id, role, uid_hex, sig)
 
 
 def load_site_key(path: Path) -> bytes:
