@@ -10,6 +10,7 @@ from pathlib import Path
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from hub.ingest.client import BrokerTarget, HubClient
 from hub.ingest.writer import IngestWriter
+from hub.rules.engine import RulesEngine
 from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.sample import load_sample_data
 from hub.settings import HubSettings
@@ -62,6 +63,8 @@ class HubRuntime:
             sig_check=self.check_signature,
         )
         self.writer.derivers.append(self.notes.derive)
+        self.rules = RulesEngine(settings.rules_file)
+        self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
         self._threads: list[threading.Thread] = []
 
     def check_signature(self, envelope: Envelope) -> bool | None:
@@ -93,7 +96,11 @@ class HubRuntime:
 
     def start(self) -> None:
         """Start ingest before connecting, so nothing received is left waiting for a writer."""
-        for name, target in (("ingest", lambda: self.writer.run(self.stop_event)), ("sweep", self._sweep_timeouts)):
+        for name, target in (
+            ("ingest", lambda: self.writer.run(self.stop_event)),
+            ("sweep", self._sweep_timeouts),
+            ("rules", lambda: self.rules.run(self.settings.db, self.stop_event)),
+        ):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)

@@ -38,6 +38,7 @@ class HubSettings:
     sample_data: bool = False
     notify: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # channel -> {kind, url, secret}
     notify_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> {title, text}
+    rules_file: str | None = None  # YAML rules (hot-reloaded); None: the packaged default rules
 
     @property
     def http_host(self) -> str:
@@ -52,7 +53,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "broker": (str,), "db": (str,), "http": (str,), "client_id": (str,), "username": (str,),
     "password_file": (str,), "ca_file": (str,), "admin_token": (str,), "tap_mode": (str,),
     "dwell_timeout_s": (int,), "site_keys": (dict,), "sample_data": (bool,), "notify": (dict,),
-    "notify_templates": (dict,),
+    "notify_templates": (dict,), "rules_file": (str,),
 }  # fmt: skip
 
 

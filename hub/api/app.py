@@ -16,6 +16,7 @@ from hub.api import (
     routes_export,
     routes_fleet,
     routes_notes,
+    routes_rules,
     routes_visits,
 )
 from hub.notify.service import notify_hook, notify_queue_depth
@@ -51,6 +52,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.state.token_lookup = token_lookup(settings.db)
     probes: dict[str, Callable[[], dict[str, Any]]] = {}
     app.state.health_probes = probes
+    probes["rules"] = routes_rules.health_probe(app)
     app.state.metrics = metrics.build_registry(
         settings.db,
         lag=lambda: app.state.runtime.writer.stats.last_lag_s if app.state.runtime else 0.0,
@@ -59,6 +61,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_fleet.router)
     app.include_router(routes_visits.router)
     app.include_router(routes_notes.router)
+    app.include_router(routes_rules.router)
     app.include_router(routes_config.router)
     app.include_router(metrics.router)
     app.include_router(routes_badges.router)

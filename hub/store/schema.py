@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Callable
 
 from hub.store.library import create_library_tables
+from hub.store.rules_state import create_rules_tables
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -221,6 +222,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v3_people,
     _v4_notes_tags,
     _v5_station_config,
+    create_rules_tables,
 ]
 
 

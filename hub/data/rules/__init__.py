@@ -1,0 +1,1 @@
+"""Packaged rule sets."""

@@ -1,0 +1,199 @@
+"""The running rules engine: the active rule set (hot-reloaded, last good kept), ingest deriver, timer sweep."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import hub.data
+from hub.rules.engine.apply import apply_actions, pending_flags
+from hub.rules.engine.evaluate import evaluate
+from hub.rules.engine.facts import facts_for, stored_event, stored_history
+from hub.rules.engine.model import Action, Context, RuleError, RuleSet
+from hub.rules.engine.parse import RulesInvalid, parse_rules
+from hub.store.db import connect
+from hub.store.events import BatchResult
+from hub.store.rules_state import due_timers, finish_timer, followed_up
+from protocol import Envelope, now_rfc3339
+
+log = logging.getLogger(__name__)
+
+
+def default_rules_path() -> Path:
+    """Return the packaged default rules file."""
+    return Path(hub.data.__file__).parent / "rules" / "default.yaml"
+
+
+class RulesEngine:
+    """Holds the active rule set; a broken file keeps the last good rules active and reports the errors."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else default_rules_path()
+        self.persist = path is not None
+        self._lock = threading.Lock()
+        self.rule_set = RuleSet(())
+        self.text = ""
+        self.active_since: str | None = None
+        self.errors: list[RuleError] = []
+        self._mtime: float | None = None
+        self.reload()
+
+    def reload(self) -> bool:
+        """Re-read the rules file when its mtime changed; return True when new rules became active."""
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError as exc:
+            with self._lock:
+                self.errors = [RuleError(str(self.path), 1, 1, f"cannot read rules file: {exc.strerror}")]
+            return False
+        if mtime == self._mtime:
+            return False
+        self._mtime = mtime
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            with self._lock:
+                self.errors = [RuleError(str(self.path), 1, 1, f"cannot read rules file: {exc}")]
+            return False
+        return self._activate(text)
+
+    def _activate(self, text: str) -> bool:
+        try:
+            rule_set = parse_rules(text, str(self.path))
+        except RulesInvalid as exc:
+            with self._lock:
+                self.errors = exc.errors
+            log.error("rules file %s is invalid; keeping the last good rules: %s", self.path, exc)
+            return False
+        with self._lock:
+            self.rule_set, self.text, self.errors = rule_set, text, []
+            self.active_since = now_rfc3339()
+        log.info("activated %d rules from %s", len(rule_set.rules), self.path)
+        return True
+
+    def replace(self, text: str) -> tuple[list[RuleError], bool]:
+        """Validate and activate a new rules text, writing it to the rules file when one is configured."""
+        try:
+            parse_rules(text, str(self.path))
+        except RulesInvalid as exc:
+            return exc.errors, False
+        if self.persist:
+            temp = self.path.with_name(f".{self.path.name}.tmp")
+            temp.write_text(text, encoding="utf-8")
+            os.replace(temp, self.path)
+            self._mtime = self.path.stat().st_mtime
+        self._activate(text)
+        return [], self.persist
+
+    def state(self) -> dict[str, Any]:
+        """Return the active rules text and where it came from, with the file's current errors."""
+        with self._lock:
+            return {
+                "text": self.text,
+                "file": str(self.path),
+                "active_since": self.active_since,
+                "rules": [rule.name for rule in self.rule_set.rules],
+                "error": [e.to_dict() for e in self.errors] or None,
+            }
+
+    def health(self) -> dict[str, Any]:
+        """Return the /api/health probe: not ok when the file is broken (the last good rules stay active)."""
+        with self._lock:
+            error = None
+            if self.errors:
+                first = self.errors[0]
+                error = f"{first.file}:{first.line}:{first.column}: {first.message}"
+                if self.active_since:
+                    error += f" (keeping the rules active since {self.active_since})"
+            return {"ok": not self.errors, "error": error, "file": str(self.path), "rules": len(self.rule_set.rules)}
+
+    def actions_for(
+        self, conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet | None = None
+    ) -> list[Action]:
+        """Return what the rules decide for one stored event."""
+        rules = rule_set or self.rule_set
+        facts = facts_for(conn, envelope, rules)
+        return [] if facts is None else evaluate(rules, facts, Context(time.time()))
+
+    def derive(self, conn: sqlite3.Connection, result: BatchResult) -> None:
+        """Apply the rules to a batch's new taps and notes inside the ingest transaction (after notes analysis)."""
+        for envelope in result.new_events:
+            if envelope.kind not in ("tap", "note"):
+                continue
+            conn.execute("SAVEPOINT rules_event")
+            try:
+                apply_actions(conn, self.actions_for(conn, envelope))
+                conn.execute("RELEASE rules_event")
+            except Exception:
+                conn.execute("ROLLBACK TO rules_event")
+                conn.execute("RELEASE rules_event")
+                log.exception("rules failed on event %s; the event is stored without rule actions", envelope.id)
+
+    def fire_due(self, conn: sqlite3.Connection, now: float) -> int:
+        """Evaluate every due follow-up timer (in the caller's transaction); return how many fired."""
+        fired = 0
+        for timer in due_timers(conn, now):
+            envelope = stored_event(conn, timer["event_id"])
+            facts = None if envelope is None else facts_for(conn, envelope, self.rule_set)
+            answered = followed_up(conn, timer["event_id"], timer["due_epoch"])
+            if facts is not None:
+                actions = evaluate(self.rule_set, facts, Context(now, timer["rule"], answered))
+                apply_actions(conn, actions)
+            finish_timer(conn, timer["key"], "answered" if answered else "fired")
+            fired += 0 if answered else 1
+        return fired
+
+    def sweep(self, conn: sqlite3.Connection, now: float | None = None) -> int:
+        """Reload a changed rules file and fire due timers in one transaction; return how many fired."""
+        self.reload()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            fired = self.fire_due(conn, time.time() if now is None else now)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return fired
+
+    def run(self, db_path: str, stop: threading.Event, interval_s: float = 5.0) -> None:
+        """Sweep every interval_s until stop is set."""
+        conn = connect(db_path)
+        try:
+            while not stop.wait(interval_s):
+                try:
+                    self.sweep(conn)
+                except Exception:
+                    log.exception("rules sweep failed")
+        finally:
+            conn.close()
+
+    def dry_run(
+        self, conn: sqlite3.Connection, rule_set: RuleSet | None = None, now: float | None = None
+    ) -> dict[str, Any]:
+        """Run a rule set over stored history without writing; return every action and whether it would be new."""
+        rules = rule_set or self.rule_set
+        now = time.time() if now is None else now
+        actions: list[Action] = []
+        events = 0
+        for envelope in stored_history(conn):
+            facts = facts_for(conn, envelope, rules)
+            if facts is None:
+                continue
+            events += 1
+            for action in evaluate(rules, facts, Context(now)):
+                if action.kind == "timer" and (action.due_epoch or 0.0) <= now:
+                    answered = followed_up(conn, action.event_id, action.due_epoch or 0.0)
+                    actions += evaluate(rules, facts, Context(now, action.rule, answered))
+                else:
+                    actions.append(action)
+        flags = pending_flags(conn, actions)
+        summary: dict[str, int] = {}
+        for action in actions:
+            summary[action.kind] = summary.get(action.kind, 0) + 1
+        return {"events": events, "rules": [r.name for r in rules.rules], "summary": summary,
+                "actions": [{**a.to_dict(), "new": new} for a, new in zip(actions, flags, strict=True)]}  # fmt: skip

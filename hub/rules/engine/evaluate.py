@@ -1,0 +1,161 @@
+"""Pure rule evaluation: facts about one event (and a context) in, the actions the rules decide out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hub.rules.engine.model import Action, ActionSpec, Context, EventFacts, ParamCond, Rule, RuleSet, When
+
+
+def _bounds(value: Any) -> tuple[float, float] | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value), float(value)
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return float(min(value)), float(max(value))
+    return None
+
+
+def param_matches(cond: ParamCond, param: Mapping[str, Any]) -> bool:
+    """Return whether a note parameter has the kind, scale and unit asked for and overlaps [min, max]."""
+    if param.get("kind") != cond.kind:
+        return False
+    if cond.scale is not None and str(param.get("scale") or "").upper() != cond.scale.upper():
+        return False
+    if cond.unit is not None and param.get("unit") != cond.unit:
+        return False
+    if cond.low is None and cond.high is None:
+        return True
+    bounds = _bounds(param.get("value"))
+    if bounds is None:
+        return False
+    low, high = bounds
+    return (cond.low is None or high >= cond.low) and (cond.high is None or low <= cond.high)
+
+
+def _visitors_matching(accepted: Mapping[str, tuple[str, ...]], facts: EventFacts) -> list[str]:
+    """Return the event's badges whose registered visitor has every accepted attribute value."""
+    return [
+        badge
+        for badge in facts.badges
+        if all(facts.visitors.get(badge, {}).get(attr, "") in values for attr, values in accepted.items())
+    ]
+
+
+def check_conditions(when: When, facts: EventFacts) -> tuple[bool, dict[str, Any]]:
+    """Return whether every condition holds for the event, with the evidence of those that matched."""
+    ok = facts.kind in when.events
+    evidence: dict[str, Any] = {"event_ids": [facts.event_id]}
+    if when.dwell is not None:
+        zone, seconds = when.dwell.zone, when.dwell.min_minutes * 60
+        visits = [v for v in facts.visits if v.get("zone") == zone and (v.get("dwell_s") or 0) >= seconds]
+        ok = ok and bool(visits)
+        evidence["dwell"] = [
+            {"zone": v["zone"], "dwell_s": v["dwell_s"], "start_event": v.get("start_event"),
+             "end_event": v.get("end_event")} for v in visits
+        ]  # fmt: skip
+        for visit in visits:
+            for key in ("start_event", "end_event"):
+                if visit.get(key) and visit[key] not in evidence["event_ids"]:
+                    evidence["event_ids"].append(visit[key])
+    for cond in when.params:
+        matched = [dict(p) for p in facts.params if param_matches(cond, p)]
+        ok = ok and bool(matched)
+        evidence.setdefault("params", []).extend(matched)
+    if when.signals:
+        found = [s for s in when.signals if s in facts.signals]
+        ok = ok and bool(found)
+        evidence["signals"] = found
+    if when.visitor:
+        evidence["badges"] = _visitors_matching(when.visitor, facts)
+        ok = ok and bool(evidence["badges"])
+    if when.count is not None:
+        value = facts.counts.get(when.count.key, 0)
+        ok = ok and value > when.count.more_than
+        evidence["count"] = {"of": when.count.of, "per": when.count.per, "over_hours": when.count.over_hours,
+                             "value": value, "more_than": when.count.more_than}  # fmt: skip
+    if facts.kind == "note":
+        evidence["quote"] = facts.text
+        evidence["normalized"] = facts.normalized
+    return ok, evidence
+
+
+def _subject(rule: Rule, facts: EventFacts) -> str:
+    """What an action is keyed on: the event, or for a counting rule the rep (or site) and the window."""
+    count = rule.when.count
+    if count is None:
+        return facts.event_id
+    who = facts.rep if count.per == "rep" and facts.rep else facts.site
+    return f"{who}@{int(facts.ts_epoch // (count.over_hours * 3600))}"
+
+
+def _default_template(spec: ActionSpec, branch: tuple[ActionSpec, ...]) -> str:
+    if spec.template:
+        return spec.template
+    if spec.kind == "escalate":
+        return "escalation"
+    kinds = {s.kind for s in branch}
+    return "opportunity" if "opportunity" in kinds else "tag" if "tag" in kinds else "rule"
+
+
+def build_actions(
+    rule: Rule, branch: tuple[ActionSpec, ...], facts: EventFacts, evidence: dict[str, Any]
+) -> list[Action]:
+    """Turn a rule's chosen branch into keyed actions for the event's badges."""
+    if any(spec.kind == "lookup" for spec in branch) and facts.kind == "note":
+        evidence = {**evidence, "lookups": [dict(x) for x in facts.lookups],
+                    "warnings": [dict(x) for x in facts.warnings]}  # fmt: skip
+    subject = _subject(rule, facts)
+    badges = tuple(evidence.get("badges") or facts.badges)
+
+    def make(spec: ActionSpec, key: str, badge: str | None = None, template: str | None = None) -> Action:
+        return Action(rule=rule.name, kind=spec.kind, value=spec.value, key=key, site=facts.site,
+                      event_id=facts.event_id, badge=badge, rep=facts.rep, template=template,
+                      evidence=evidence)  # fmt: skip
+
+    actions: list[Action] = []
+    for spec in branch:
+        if spec.kind == "tag":
+            actions += [make(spec, f"{rule.name}|tag|{spec.value}|{facts.site}|{b}", b) for b in badges]
+        elif spec.kind == "opportunity":
+            targets: tuple[str | None, ...] = badges or (None,)
+            actions += [make(spec, f"{rule.name}|opportunity|{subject}|{b}", b) for b in targets]
+        elif spec.kind in ("notify", "escalate"):
+            badge = badges[0] if badges else None
+            key = f"{rule.name}|{spec.kind}|{spec.value}|{subject}"
+            actions.append(make(spec, key, badge, _default_template(spec, branch)))
+        else:
+            actions.append(make(spec, f"{rule.name}|{spec.kind}|{subject}"))
+    return actions
+
+
+def evaluate(rule_set: RuleSet, facts: EventFacts, context: Context) -> list[Action]:
+    """Return the actions every rule decides for one event (or for one rule's due follow-up timer)."""
+    actions: list[Action] = []
+    for rule in rule_set.rules:
+        if context.timer_rule is not None:
+            if rule.name != context.timer_rule:
+                continue
+            ok, evidence = check_conditions(rule.when, facts)
+            evidence["followed_up"] = context.followed_up
+            if rule.when.no_followup is not None:
+                evidence["hours"] = rule.when.no_followup.within_hours
+            branch = rule.then if ok and not context.followed_up else rule.otherwise
+            actions += build_actions(rule, branch, facts, evidence)
+            continue
+        if facts.kind not in rule.when.events:
+            continue
+        ok, evidence = check_conditions(rule.when, facts)
+        waiting = rule.when.no_followup
+        if waiting is not None:
+            if ok and (waiting.after in facts.signals or waiting.after == facts.kind):
+                actions.append(Action(rule=rule.name, kind="timer", value=waiting.after,
+                                      key=f"{rule.name}|timer|{facts.event_id}", site=facts.site,
+                                      event_id=facts.event_id, rep=facts.rep,
+                                      due_epoch=facts.ts_epoch + waiting.within_hours * 3600,
+                                      evidence=evidence))  # fmt: skip
+            continue
+        actions += build_actions(rule, rule.then if ok else rule.otherwise, facts, evidence)
+    return actions

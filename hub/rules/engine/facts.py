@@ -1,0 +1,102 @@
+"""Gather the facts rules look at for one stored tap or note (visits, note analysis, badges, counts)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from hub.rules.engine.model import Count, EventFacts, RuleSet
+from hub.store.events import badge_key
+from hub.store.notes import get_note
+from protocol import Envelope, NoteData, TapData, to_epoch
+
+
+def _visitors(conn: sqlite3.Connection, badges: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    if not badges:
+        return {}
+    rows = conn.execute(
+        f"SELECT badge_id, name, company FROM badges WHERE badge_id IN ({','.join('?' * len(badges))})", badges
+    )
+    return {r["badge_id"]: {"name": r["name"] or "", "company": r["company"] or ""} for r in rows}
+
+
+def _closed_visits(conn: sqlite3.Connection, site: str, badge: str, until_epoch: float) -> tuple[dict[str, Any], ...]:
+    rows = conn.execute(
+        'SELECT zone, station, start_event, end_event, start, "end", dwell_s FROM visits WHERE site=? AND badge=?'
+        ' AND "end" IS NOT NULL AND start_epoch <= ? ORDER BY start_epoch',
+        (site, badge, until_epoch),
+    )
+    return tuple(dict(row) for row in rows if to_epoch(row["end"]) <= until_epoch + 0.001)
+
+
+def count_in_window(conn: sqlite3.Connection, count: Count, site: str, rep: str | None, until: float) -> int:
+    """Count new leads, notes or opportunities of a rep (or site) in the window ending at `until`."""
+    since = until - count.over_hours * 3600
+    who, value = ("n.rep_badge", rep) if count.per == "rep" else ("n.site", site)
+    if value is None:
+        return 0
+    if count.of == "new_leads":
+        sql = (f"SELECT COUNT(*) FROM (SELECT nv.badge, MIN(n.ts_epoch) AS first FROM notes n"
+               f" JOIN note_visitors nv ON nv.event_id = n.event_id WHERE {who} = ? GROUP BY nv.badge)"
+               " WHERE first > ? AND first <= ?")  # fmt: skip
+    elif count.of == "notes":
+        sql = f"SELECT COUNT(*) FROM notes n WHERE {who} = ? AND n.ts_epoch > ? AND n.ts_epoch <= ?"
+    else:
+        sql = (f"SELECT COUNT(DISTINCT o.event_id) FROM rule_outcomes o JOIN notes n ON n.event_id = o.event_id"
+               f" WHERE o.kind = 'opportunity' AND {who} = ? AND n.ts_epoch > ? AND n.ts_epoch <= ?")  # fmt: skip
+    return int(conn.execute(sql, (value, since, until)).fetchone()[0])
+
+
+def facts_for(conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet) -> EventFacts | None:
+    """Return the facts of a stored tap or note (None for other kinds)."""
+    ts_epoch = to_epoch(envelope.ts)
+    if isinstance(envelope.data, TapData):
+        data = envelope.data
+        badge = badge_key(data)
+        tapped = () if data.ndef is not None and data.ndef.role == "rep" else (badge,)
+        return EventFacts(envelope.id, envelope.kind, envelope.site, envelope.station, envelope.ts, ts_epoch, tapped,
+                          zone=data.zone, visits=_closed_visits(conn, envelope.site, badge, ts_epoch),
+                          visitors=_visitors(conn, tapped))  # fmt: skip
+    if not isinstance(envelope.data, NoteData):
+        return None
+    note = get_note(conn, envelope.id) or {}
+    badges = tuple(envelope.data.visitor_badges)
+    rep = envelope.data.rep_badge
+    counts = {
+        c.key: count_in_window(conn, c, envelope.site, rep, ts_epoch)
+        for c in {r.when.count for r in rule_set.rules if r.when.count is not None}
+    }
+    return EventFacts(
+        envelope.id,
+        envelope.kind,
+        envelope.site,
+        envelope.station,
+        envelope.ts,
+        ts_epoch,
+        badges,
+        rep=rep,
+        zone=note.get("zone"),
+        text=envelope.data.text,
+        normalized=note.get("normalized") or "",
+        params=tuple(note.get("params", [])),
+        signals=tuple(s.get("name", "") for s in note.get("signals", [])),
+        lookups=tuple(note.get("lookups", [])),
+        warnings=tuple(note.get("warnings", [])),
+        visitors=_visitors(conn, badges),
+        counts=counts,
+    )
+
+
+def stored_event(conn: sqlite3.Connection, event_id: str) -> Envelope | None:
+    """Return a stored event as an envelope."""
+    row = conn.execute("SELECT body FROM events WHERE id = ?", (event_id,)).fetchone()
+    return None if row is None else Envelope.from_dict(json.loads(row[0]))
+
+
+def stored_history(conn: sqlite3.Connection) -> Iterator[Envelope]:
+    """Yield every stored tap and note in time order."""
+    rows = conn.execute("SELECT body FROM events WHERE kind IN ('tap', 'note') ORDER BY ts, id")
+    for (body,) in rows.fetchall():
+        yield Envelope.from_dict(json.loads(body))
