@@ -85,6 +85,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "empty": ("暂无数据", "Nothing yet"),
     "visitor_badge": ("访客", "visitor"),
     "badge_ids": ("工牌", "Badges"),
+    "signal_quote": ("报价", "quote"),
+    "signal_lead_time": ("交期", "lead time"),
+    "signal_sample": ("样品", "sample"),
     "rep_badge": ("销售", "rep"),
 }
 

@@ -71,16 +71,25 @@ def dwell_bars(totals: dict[str, float], names: dict[str, str]) -> list[dict[str
     ]  # fmt: skip
 
 
-def timeline(visits: list[dict[str, Any]], names: dict[str, str], now: float) -> list[dict[str, Any]]:
-    """Place each visit on a 0..1 axis from the first start to the last end."""
-    if not visits:
-        return []
-    spans = [(to_epoch(v["start"]), to_epoch(v["end"]) if v["end"] else now, v) for v in visits]
-    first, last = min(s for s, _, _ in spans), max(e for _, e, _ in spans)
-    width = max(last - first, 1.0)
-    return [{"x": (s - first) / width, "w": max((e - s) / width, 0.004), "zone": v["zone"],
+def timeline(visits: list[dict[str, Any]], names: dict[str, str], now: float, gap_s: float = 1800) -> list[Any]:
+    """Split visits into tours (a gap over gap_s starts a new one); place each visit on its tour's 0..1 axis."""
+    spans = sorted(((to_epoch(v["start"]), to_epoch(v["end"]) if v["end"] else now, v) for v in visits),
+                   key=lambda item: item[0])  # fmt: skip
+    tours: list[list[tuple[float, float, dict[str, Any]]]] = []
+    for span in spans:
+        if tours and span[0] - max(e for _, e, _ in tours[-1]) <= gap_s:
+            tours[-1].append(span)
+        else:
+            tours.append([span])
+    result = []
+    for tour in tours:
+        first, last = tour[0][0], max(e for _, e, _ in tour)
+        width = max(last - first, 1.0)
+        result.append({"start": tour[0][2]["start"], "end": tour[-1][2]["end"] or "", "segments": [
+            {"x": (s - first) / width, "w": max((e - s) / width, 0.004), "zone": v["zone"],
              "name": names.get(v["zone"], v["zone"]), "colour": zone_colour(v["zone"], names), "visit": v}
-            for s, e, v in spans]  # fmt: skip
+            for s, e, v in tour]})  # fmt: skip
+    return result
 
 
 def highlight(text: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -111,7 +120,7 @@ def decorate_note(note: dict[str, Any]) -> dict[str, Any]:
     lookups = [x for x in note["lookups"] if isinstance(x, dict)]
     return {**note, "pieces": highlight(text, params), "lookup_items": lookups,
             "warning_items": [w if isinstance(w, dict) else {"kind": "", "text": str(w)} for w in note["warnings"]],
-            "signal_items": [s.get("name") or s.get("text") if isinstance(s, dict) else str(s)
+            "signal_items": [(s.get("name") or s.get("text")) if isinstance(s, dict) else str(s)
                              for s in note["signals"]]}  # fmt: skip
 
 
@@ -132,7 +141,8 @@ def profile(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any] | None:
         "visits": visits,
         "bars": dwell_bars(dwell_per_zone(visits), names),
         "timeline": timeline(visits, names, now),
-        "tags": [{**t, "evidence_text": evidence_text(t["evidence"])} for t in tags],
+        "colours": {zone: zone_colour(zone, names) for zone in {v["zone"] for v in visits}},
+        "tags": [{**t, "evidence_text": evidence_text(t["evidence"], names)} for t in tags],
         "notes": [decorate_note(n) for n in notes],
         "zone_names": names,
     }

@@ -105,3 +105,12 @@ def test_highlight_marks_param_spans() -> None:
     assert [(p["text"], p["param"] is not None) for p in pieces] == [("热处理到", False), ("HRC45", True),
                                                                       ("才行", False)]  # fmt: skip
     assert highlight("abc", [{"span": [2, 9]}]) == [{"text": "abc", "param": None}]
+
+
+def test_evidence_reads_as_a_sentence() -> None:
+    from hub.web.derived import evidence_text
+
+    evidence = {"rule": "注塑停留", "event_ids": ["01ABC"], "dwell": [{"zone": "injection", "dwell_s": 200.0,
+                "start_event": "01ABC"}]}  # fmt: skip
+    assert evidence_text(evidence, {"injection": "注塑车间"}) == "规则“注塑停留”；在注塑车间停留 3.3 分钟"
+    assert evidence_text({"params": [{"text": "HRC45"}], "quote": "到HRC45"}) == "HRC45；原话“到HRC45”"

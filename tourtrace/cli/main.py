@@ -13,6 +13,7 @@ from tourtrace.cli import (
     edge_cmd,
     hub_cmd,
     station_cmd,
+    token_cmd,
     voice_cmd,
 )
 
@@ -33,3 +34,4 @@ app.command("doctor")(doctor_cmd.doctor)
 app.command("transcribe")(voice_cmd.transcribe)
 app.add_typer(voice_cmd.model_app, name="model")
 app.command("analyze")(analyze_cmd.analyze)
+app.add_typer(token_cmd.app, name="token")
