@@ -117,3 +117,20 @@ def followed_up(conn: sqlite3.Connection, event_id: str, until_epoch: float) -> 
         (until_epoch, event_id),
     ).fetchone()
     return row is not None
+
+
+def held_by(conn: sqlite3.Connection, rep: str, event_id: str) -> str | None:
+    """Return the rule holding a rep's leads at a note's time (a circuit-breaker hold within its window), if any."""
+    note = conn.execute("SELECT ts_epoch FROM notes WHERE event_id=?", (event_id,)).fetchone()
+    if note is None:
+        return None
+    rows = conn.execute(
+        "SELECT o.rule, o.evidence, n.ts_epoch FROM rule_outcomes o JOIN notes n ON n.event_id = o.event_id"
+        " WHERE o.kind = 'hold' AND o.rep = ? AND n.ts_epoch <= ?",
+        (rep, note[0]),
+    )
+    for rule, evidence, since in rows:
+        hours = float((json.loads(evidence).get("count") or {}).get("over_hours", 1.0))
+        if note[0] < since + hours * 3600:
+            return str(rule)
+    return None

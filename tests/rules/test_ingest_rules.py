@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -95,13 +96,43 @@ def test_reapplying_the_same_events_adds_nothing(hub: Hub) -> None:
 def test_lead_circuit_breaker_holds_and_notifies_once_per_window(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     when = "{count: {of: new_leads, per: rep, over_hours: 1, more_than: 3}}"
-    rules.write_text(f"rules:\n  - name: breaker\n    when: {when}\n    then: [{{hold: 暂停}}, {{notify: manager}}]\n")
+    rules.write_text(
+        f"rules:\n  - name: quote\n    when: {{signal: quote}}\n    then: [{{notify: sales}}]\n"
+        f"  - name: breaker\n    when: {when}\n    then: [{{hold: 暂停}}, {{notify: manager}}]\n"
+    )
     hub = Hub(tmp_path / "hub.sqlite3", rules)
     try:
         t0 = time.time() - 1200
-        hub.submit(*[note("g", "R-007", (f"V-{i:04d}",), "你好", i + 1, t0 + i * 10) for i in range(6)])
+        hub.submit(*[note("g", "R-007", (f"V-{i:04d}",), "要 报价", i + 1, t0 + i * 10) for i in range(6)])
         holds = list_outcomes(hub.conn, kind="hold")
         assert len(holds) == 1 and holds[0]["evidence"]["count"]["value"] == 4 and holds[0]["rep"] == "R-007"
         assert hub.count("SELECT COUNT(*) FROM notify_outbox WHERE channel='manager'") == 1
+        sales = list_outcomes(hub.conn, kind="notify")
+        assert [o["evidence"].get("held_by") for o in sales if o["value"] == "sales"] == [None] * 4 + ["breaker"] * 2
+        assert hub.count("SELECT COUNT(*) FROM notify_outbox WHERE channel='sales'") == 4  # the 5th and 6th held
+    finally:
+        hub.writer.close()
+
+
+def test_sweep_reloads_a_changed_file_and_a_broken_one_keeps_the_last_good_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    template = (
+        "rules:\n  - name: m\n    when: {{dwell: {{zone: machining, min_minutes: {minutes}}}}}\n"
+        "    then: [{{tag: {tag}}}]\n"
+    )
+    rules.write_text(template.format(minutes=1, tag="甲"), encoding="utf-8")
+    hub = Hub(tmp_path / "hub.sqlite3", rules)
+    try:
+        rules.write_text(template.format(minutes=1, tag="乙"), encoding="utf-8")
+        os.utime(rules, (time.time() + 5, time.time() + 5))
+        hub.rules.sweep(hub.conn)
+        t0 = time.time() - 900
+        hub.submit(tap("g", "machining", "V-1", 1, t0), tap("g", "machining", "V-1", 2, t0 + 61))
+        rules.write_text(template.format(minutes="soon", tag="丙"), encoding="utf-8")
+        os.utime(rules, (time.time() + 10, time.time() + 10))
+        hub.rules.sweep(hub.conn)
+        assert hub.rules.health()["ok"] is False and ":3:" in hub.rules.health()["error"]
+        hub.submit(tap("g", "machining", "V-2", 3, t0 + 100), tap("g", "machining", "V-2", 4, t0 + 200))
+        assert {(t["badge"], t["tag"]) for t in list_tags(hub.conn)} == {("V-1", "乙"), ("V-2", "乙")}
     finally:
         hub.writer.close()

@@ -8,7 +8,9 @@ from typing import Any
 from hub.rules.engine.model import Action
 from hub.store.notes import add_tag
 from hub.store.notify_outbox import enqueue
-from hub.store.rules_state import add_outcome, outcome_keys, start_timer
+from hub.store.rules_state import add_outcome, held_by, outcome_keys, start_timer
+
+HOLDABLE = ("opportunity", "notify")  # a rep's held leads are recorded, not announced
 
 
 def _notify_context(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
@@ -43,9 +45,12 @@ def apply_action(conn: sqlite3.Connection, action: Action) -> bool:
     if action.kind == "timer":
         return start_timer(conn, action.key, action.rule, action.event_id, action.site, action.rep, action.value,
                            action.due_epoch or 0.0)  # fmt: skip
+    hold = held_by(conn, action.rep, action.event_id) if action.rep and action.kind in HOLDABLE else None
+    if hold is not None and hold != action.rule:
+        evidence["held_by"] = hold
     new = add_outcome(conn, action.key, action.rule, action.kind, action.value, action.site, action.event_id,
                       action.badge, action.rep, evidence)  # fmt: skip
-    if new and action.kind in ("notify", "escalate"):
+    if new and action.kind in ("notify", "escalate") and "held_by" not in evidence:
         enqueue(conn, action.value, action.template or "rule", _notify_context(conn, action), action.key)
     return new
 
