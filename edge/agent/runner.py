@@ -18,10 +18,13 @@ from edge.agent.remote_config import PushedConfigStore, RemoteConfigError, parse
 from edge.agent.session import MqttSession
 from edge.agent.status import StationHealth, status_envelope
 from edge.agent.voice_notes import VoiceNotes
+from edge.nfc_reader.badge import load_site_key
+from edge.nfc_reader.feedback import Feedback, FeedbackError
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from protocol import BadgeNdef, ConfigData, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
+from protocol.badge_sig import verify_badge
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
@@ -51,8 +54,36 @@ class Agent:
         self.drainer = Drainer(self.outbox, self.session)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
         self.voice = VoiceNotes(config, on_note=lambda data: self._record_note(data), on_problem=self._on_problem)
+        self.feedback = self._feedback()
+        self.site_key = self._site_key()
         self._threads: list[threading.Thread] = []
         self._stopped = False
+
+    def _feedback(self) -> Feedback:
+        settings = self.config.feedback
+        try:
+            return Feedback.from_config(settings.backend, settings.buzzer_pin, settings.led_pin)
+        except FeedbackError as exc:
+            log.error("feedback disabled: %s", exc)
+            self.health.error = f"feedback disabled: {exc}"
+            return Feedback()
+
+    def _site_key(self) -> bytes | None:
+        if not self.config.site_key_file:
+            return None
+        try:
+            return load_site_key(Path(self.config.site_key_file))
+        except ValueError as exc:
+            log.error("badge signatures not checked at the station: %s", exc)
+            self.health.error = str(exc)
+            return None
+
+    def badge_trusted(self, tag: TagRead) -> bool:
+        """Check a badge signature locally when the station holds the site key (the hub always checks)."""
+        if self.site_key is None or tag.badge is None:
+            return True
+        badge = tag.badge
+        return verify_badge(self.site_key, badge.badge_id, badge.role, tag.uid, badge.sig)
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         if topic != self.config_topic:
@@ -150,7 +181,13 @@ class Agent:
         data = TapData(uid=tag.uid, tag_type=tag.tag_type, zone=self.config.zone, ndef=ndef, reader=self.config.reader)
         envelope = self.record("tap", data)
         if envelope is None:
+            self.feedback.error()
             return
+        if self.badge_trusted(tag):
+            self.feedback.ok()
+        else:
+            log.warning("badge %s on tag %s has a bad signature (copied badge?)", badge and badge.badge_id, tag.uid)
+            self.feedback.error()
         log.info("tap %s seq=%d uid=%s badge=%s", envelope.id, envelope.seq, tag.uid, badge and badge.badge_id)
         if badge is not None and badge.role == "rep":
             self.voice.rep_tapped(badge.badge_id)
@@ -188,6 +225,7 @@ class Agent:
         for thread in self._threads:
             thread.join(timeout=5)
         self.voice.close()
+        self.feedback.close()
         self.session.stop(final=self._status_message("offline"))
         self.outbox.close()
 

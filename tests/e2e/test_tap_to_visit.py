@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +22,9 @@ def _badge(key: bytes, badge_id: str, uid: str) -> bytes:
 
 
 def test_taps_at_two_stations_give_a_visit_with_the_replayed_dwell(
-    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
-    _, reader_a = station("injection")
+    agent_a, reader_a = station("injection", site_key_file=str(site_key[1]))
     _, reader_b = station("machining")
     message = _badge(site_key[0], "V-0001", VISITOR_UID)
     time.sleep(0.5)
@@ -46,12 +47,13 @@ def test_taps_at_two_stations_give_a_visit_with_the_replayed_dwell(
     profile = hub.get("/api/visitors/V-0001/profile")
     assert profile["dwell_per_zone"]["injection"] == first["dwell_s"]
     assert profile["unsigned_taps"] == 0
+    assert [pattern.name for pattern in agent_a.feedback.played] == ["ok"]
 
 
 def test_copied_badge_is_flagged_and_toggle_closes_the_visit(
-    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
-    _, reader = station("heat-treat")
+    agent, reader = station("heat-treat", site_key_file=str(site_key[1]))
     copied = _badge(site_key[0], "V-0002", VISITOR_UID)  # signed for another tag's UID
     time.sleep(0.5)
     reader.present("0101AABBCCDD0999", copied, 0.3)
@@ -62,10 +64,11 @@ def test_copied_badge_is_flagged_and_toggle_closes_the_visit(
     assert len(visits) == 1 and visits[0]["open"] is False
     assert visits[0]["sig_ok"] is False
     assert hub.get("/api/visitors/V-0002/profile")["unsigned_taps"] == 1
+    assert [pattern.name for pattern in agent.feedback.played] == ["error", "error"]
 
 
 def test_card_held_on_the_reader_gives_one_tap(
-    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
     agent, reader = station("assembly", debounce_s=5.0)
     time.sleep(0.5)
@@ -78,7 +81,7 @@ def test_card_held_on_the_reader_gives_one_tap(
 
 
 def test_fleet_view_and_metrics_reflect_the_station(
-    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, bytes]
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
     agent, reader = station("injection")
     time.sleep(0.3)
