@@ -1,0 +1,131 @@
+"""Issue 9 faults: a long broker outage, a full station disk and a locked hub database."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from edge.agent.outbox import Outbox
+from edge.nfc_reader.badge import Badge, encode_badge_message
+from edge.nfc_reader.emulator import TagEmulator
+from firmware_config.local_broker import LocalBroker
+from tests.reliability.harness import (
+    AgentProcess,
+    HubProcess,
+    assert_exactly_once,
+    closing_db,
+    seed_outbox,
+    stored_count,
+    wait_until,
+)
+
+
+def _station_status(hub: HubProcess, station: str) -> dict[str, object]:
+    for item in hub.get("/api/stations"):
+        if item.get("station") == station:
+            return dict(item)
+    return {}
+
+
+def test_ten_thousand_events_queued_during_a_broker_outage_drain_completely(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
+) -> None:
+    """10,000 events enter a running agent's outbox while the broker is down (seeded, not tapped), then drain."""
+    hub = start_hub()
+    agent = make_agent("gate-a").start()
+    assert wait_until(lambda: bool(_station_status(hub, "gate-a")), 20), agent.log_tail()
+    broker.stop()
+    seed_outbox(agent.outbox_path, site_id, "gate-a", 10_000)
+    time.sleep(1.0)
+    assert agent.outbox_depth() == 10_000 and agent.running
+    broker.start()
+    started = time.monotonic()
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= 10_000, 120), agent.log_tail()
+    elapsed = time.monotonic() - started
+    print(f"drained 10,000 queued events to the hub in {elapsed:.1f}s ({10_000 / elapsed:.0f} events/s)")
+    assert_exactly_once(hub.db, site_id, {"gate-a": 10_000}, in_order=True)
+    assert wait_until(lambda: agent.outbox_depth() == 0, 10)
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    """Return a preexec hook capping every file the child writes at `limit` bytes (a full disk: EFBIG)."""
+
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
+) -> None:
+    """Real emulated taps into an agent whose files cannot grow past 64 KiB; then the limit is lifted."""
+    hub = start_hub()
+    agent = make_agent("gate-a", preexec=_file_size_limit(64 * 1024))
+    Outbox(agent.outbox_path, 1000, 30).close()
+    emulator = TagEmulator(int(agent.config["reader"].rsplit(":", 1)[1]))
+    agent.start()
+    assert wait_until(lambda: _station_status(hub, "gate-a").get("status", {}).get("reader") == "present", 20)
+
+    def tap(n: int) -> None:
+        emulator.present(f"03FEFFE0{n:08X}", encode_badge_message(Badge(f"V-{n:04d}", "visitor", None)), hold_s=0.4)
+
+    presented = 0
+    while presented < 30 and "outbox full" not in json.dumps(_station_status(hub, "gate-a")):
+        tap(presented)
+        presented += 1
+        time.sleep(0.2)
+    status = _station_status(hub, "gate-a")["status"]
+    assert isinstance(status, dict) and status.get("error") == "outbox full: events are being refused", status
+    assert agent.running, agent.log_tail()
+    agent.kill()
+
+    with closing_db(agent.outbox_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        accepted = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+    assert 0 < accepted < presented, f"{accepted} of {presented} taps accepted"
+
+    healthy = make_agent("gate-a", reader=agent.config["reader"]).start()
+    assert wait_until(lambda: _station_status(hub, "gate-a").get("status", {}).get("reader") == "present", 20)
+    tap(presented)
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= accepted + 1, 20), healthy.log_tail()
+    assert_exactly_once(hub.db, site_id, {"gate-a": accepted + 1})
+    assert wait_until(lambda: "error" not in _station_status(hub, "gate-a")["status"], 10)
+
+
+def test_locked_hub_database_is_waited_out_and_nothing_unstored_is_acknowledged(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
+) -> None:
+    """Another writer holds BEGIN EXCLUSIVE: the hub stores nothing, and when it is SIGKILLed meanwhile the
+    broker still redelivers everything it had received, because none of it was acknowledged."""
+    hub = start_hub()
+    agent = make_agent("gate-a")
+    locker = sqlite3.connect(hub.db, isolation_level=None, timeout=30)
+    locker.execute("BEGIN EXCLUSIVE")
+    seed_outbox(agent.outbox_path, site_id, "gate-a", 300)
+    agent.start()
+    assert wait_until(lambda: agent.outbox_depth() == 0, 20), agent.log_tail()
+    time.sleep(1.0)
+    assert stored_count(hub.db, site_id) == 0
+    assert hub.health()["db"]["ok"]
+    locker.execute("ROLLBACK")
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= 300, 30), hub.log_tail()
+    assert_exactly_once(hub.db, site_id, {"gate-a": 300})
+
+    locker.execute("BEGIN EXCLUSIVE")
+    seed_outbox(agent.outbox_path, site_id, "gate-a", 300)
+    assert wait_until(lambda: agent.outbox_depth() == 0, 20), agent.log_tail()
+    time.sleep(1.0)
+    with closing_db(Path(hub.db)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'tap'").fetchone()[0] == 300
+    hub.kill()
+    locker.execute("ROLLBACK")
+    locker.close()
+    hub.start()
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= 600, 30), hub.log_tail()
+    time.sleep(0.5)
+    assert_exactly_once(hub.db, site_id, {"gate-a": 600})
