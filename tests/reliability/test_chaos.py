@@ -134,7 +134,7 @@ def run_chaos(
         expected = dict.fromkeys(STATIONS, trial * per_station)
         total = sum(expected.values())
         drained = wait_until(lambda: all(a.outbox_depth() == 0 for a in stack.agents.values()), 90, 0.2)
-        delivered = drained and wait_until(lambda: stored_count(stack.hub.db, site) >= total, 15, 0.2)
+        delivered = drained and wait_until(lambda n=total: stored_count(stack.hub.db, site) >= n, 15, 0.2)
         time.sleep(0.3)
         context = f"seed {seed}, kills {kills}"
         assert delivered, f"trial {trial}: {stored_count(stack.hub.db, site)} of {total} stored ({context})"
