@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,10 @@ def _produce(stack: Stack, site: str, per_station: int, duration_s: float, rng: 
     return thread
 
 
+def _stored_at_least(db: Path, site: str, total: int) -> bool:
+    return stored_count(db, site) >= total
+
+
 def _visits(hub: HubProcess) -> list[tuple[Any, ...]]:
     """Return visits comparably: an open visit's dwell_s grows with the clock, so it is left out."""
     items = hub.get("/api/visits", limit=10_000)
@@ -134,7 +139,7 @@ def run_chaos(
         expected = dict.fromkeys(STATIONS, trial * per_station)
         total = sum(expected.values())
         drained = wait_until(lambda: all(a.outbox_depth() == 0 for a in stack.agents.values()), 90, 0.2)
-        delivered = drained and wait_until(lambda n=total: stored_count(stack.hub.db, site) >= n, 15, 0.2)
+        delivered = drained and wait_until(partial(_stored_at_least, stack.hub.db, site, total), 15, 0.2)
         time.sleep(0.3)
         context = f"seed {seed}, kills {kills}"
         assert delivered, f"trial {trial}: {stored_count(stack.hub.db, site)} of {total} stored ({context})"

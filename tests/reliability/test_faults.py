@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from edge.agent.outbox import Outbox
 from edge.nfc_reader.badge import Badge, encode_badge_message
@@ -24,7 +25,7 @@ from tests.reliability.harness import (
 )
 
 
-def _station_status(hub: HubProcess, station: str) -> dict[str, object]:
+def _station_status(hub: HubProcess, station: str) -> dict[str, Any]:
     for item in hub.get("/api/stations"):
         if item.get("station") == station:
             return dict(item)
