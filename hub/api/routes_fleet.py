@@ -7,10 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from hub.api.auth import require_token
 from hub.api.deps import get_db
 from hub.store.events import count_dead_letters, list_dead_letters
 from hub.store.stations import list_stations
+from hub.web.access import fleet_readers
 
 router = APIRouter()
 
@@ -38,13 +38,13 @@ def health(request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[s
             "ingest": ingest, **extra}  # fmt: skip
 
 
-@router.get("/api/stations", dependencies=[Depends(require_token)])
+@router.get("/api/stations", dependencies=[Depends(fleet_readers)])
 def stations(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
     """Every station with its last status: online, outbox depth, clock, config rev."""
     return list_stations(db)
 
 
-@router.get("/api/dead-letters", dependencies=[Depends(require_token)])
+@router.get("/api/dead-letters", dependencies=[Depends(fleet_readers)])
 def dead_letters(
     db: sqlite3.Connection = Depends(get_db),
     limit: int = Query(100, ge=1, le=1000),

@@ -8,14 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.api.auth import require_token
+from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
+from hub.api.scope import restrict, visible_badges, visible_note
 from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.store.library import recompute_note_analyses
 from hub.store.notes import get_note, list_notes
 from hub.store.visitors import resolve_visitor
+from hub.web.access import require_role, visitor_readers
 
-router = APIRouter(dependencies=[Depends(require_token)])
+managers = require_role("manager")
+
+router = APIRouter()
 
 MAX_TEXT = 10_000
 
@@ -35,7 +39,7 @@ def _analyzer(request: Request) -> NoteAnalyzer:
     return offline
 
 
-@router.post("/api/analyze")
+@router.post("/api/analyze", dependencies=[Depends(require_token)])
 def analyze_text(body: AnalyzeBody, request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
     """Analyse a text: {normalized, params, signals, lookups, warnings}; nothing is stored."""
     return _analyzer(request).analyze_text(db, body.text)
@@ -47,22 +51,29 @@ def notes(
     visitor: str | None = Query(None, description="visitor id or badge id"),
     q: str | None = Query(None, max_length=200, description="search raw and normalised text"),
     limit: int = Query(200, ge=1, le=2000),
+    caller: Principal = Depends(visitor_readers),
 ) -> list[dict[str, Any]]:
     """Notes, newest first."""
     badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
-    return list_notes(db, badges=badges, query=q, limit=limit)
+    allowed = visible_badges(db, caller)
+    found = list_notes(db, badges=restrict(badges, allowed) if visitor else None, query=q, limit=limit)
+    return [n for n in found if visible_note(n, allowed, caller)]
 
 
 @router.get("/api/notes/{note_id}")
-def note(note_id: str, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
+def note(
+    note_id: str, db: sqlite3.Connection = Depends(get_db), caller: Principal = Depends(visitor_readers)
+) -> dict[str, Any]:
     """A note with raw text, normalised text, params, lookups and warnings."""
     found = get_note(db, note_id)
     if found is None:
         raise HTTPException(404, f"no note {note_id!r}")
+    if not visible_note(found, visible_badges(db, caller), caller):
+        raise HTTPException(403, f"note {note_id!r} is not about one of your visitors")
     return found
 
 
-@router.post("/api/notes/recompute")
+@router.post("/api/notes/recompute", dependencies=[Depends(managers)])
 def recompute(request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[str, int]:
     """Re-analyse every stored note against the current lexicon and library (idempotent)."""
     analyzer = _analyzer(request)

@@ -7,14 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from hub.api.auth import require_token
+from hub.api.auth import Principal
 from hub.api.deps import get_db
+from hub.api.scope import check_badges, restrict, visible_badges
 from hub.store.notes import list_notes, list_tags
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.store.visits import dwell_per_zone, list_visits
+from hub.web.access import visitor_readers
 from protocol import to_epoch
 
-router = APIRouter(dependencies=[Depends(require_token)])
+router = APIRouter()
 
 
 def _since(since: str | None) -> float | None:
@@ -33,22 +35,30 @@ def visits(
     zone: str | None = None,
     since: str | None = Query(None, description="RFC 3339; visits starting at or after"),
     limit: int = Query(1000, ge=1, le=10000),
+    caller: Principal = Depends(visitor_readers),
 ) -> list[dict[str, Any]]:
     """Visit intervals: badge, zone, station, start, end (null while open), dwell_s, timed_out."""
     badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
+    badges = restrict(badges, visible_badges(db, caller))
     return list_visits(db, badges=badges, zone=zone, since_epoch=_since(since), limit=limit)
 
 
 @router.get("/api/visitors")
-def visitors(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
+def visitors(
+    db: sqlite3.Connection = Depends(get_db), caller: Principal = Depends(visitor_readers)
+) -> list[dict[str, Any]]:
     """Visitors seen on tours (registered or known only by their badge)."""
-    return list_visitors(db)
+    allowed = visible_badges(db, caller)
+    return [v for v in list_visitors(db) if allowed is None or set(v["badges"]) & allowed]
 
 
 @router.get("/api/visitors/{visitor_id}/profile")
-def profile(visitor_id: str, db: sqlite3.Connection = Depends(get_db)) -> dict[str, Any]:
+def profile(
+    visitor_id: str, db: sqlite3.Connection = Depends(get_db), caller: Principal = Depends(visitor_readers)
+) -> dict[str, Any]:
     """A visitor's visits and dwell per zone; accepts a visitor id or a badge id."""
     visitor = resolve_visitor(db, visitor_id)
+    check_badges(visitor["badges"], visible_badges(db, caller), f"visitor {visitor_id!r}")
     items = list_visits(db, badges=visitor["badges"], limit=10000)
     if not items and not visitor["registered"] and not list_notes(db, badges=visitor["badges"], limit=1):
         raise HTTPException(404, f"no visitor or badge {visitor_id!r} has been seen")

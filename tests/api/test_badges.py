@@ -16,7 +16,8 @@ def test_register_and_list(client: TestClient, tokens: dict[str, str]) -> None:
     assert updated.json()["created"] is False and updated.json()["name"] == "张伟"
     listed = client.get("/api/badges?role=visitor", headers=it).json()
     assert {b["badge_id"] for b in listed} == {"B-77", "V-0001", "V-0002"}
-    profile = client.get("/api/visitors/B-77/profile", headers=it).json()
+    assert client.get("/api/visitors/B-77/profile", headers=it).status_code == 403  # IT: fleet, not visitors
+    profile = client.get("/api/visitors/B-77/profile", headers=bearer(tokens["manager"])).json()
     assert profile["id"] == "V-0001" and set(profile["badges"]) == {"B-77", "V-0001"}
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from hub.api.app import create_app
 from hub.ingest.client import InMessage
 from hub.ingest.writer import IngestWriter
+from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.settings import HubSettings
 from hub.store.db import open_database
 from protocol import BadgeNdef, Envelope, NoteData, StatusData, TapData, new_ulid
@@ -60,6 +61,7 @@ def sample_tour(now: float | None = None) -> list[Envelope]:
 def store_events(db: Path, events: list[Envelope]) -> None:
     """Store events through the hub's ingest writer, as if they came from the broker."""
     writer = IngestWriter(str(db), ack=lambda _m: None)
+    writer.derivers.append(NoteAnalyzer().derive)
     try:
         messages = [InMessage(str(e.topic), e.encode(), i, 1) for i, e in enumerate(events)]
         writer.store(messages)
