@@ -14,11 +14,13 @@ import paho.mqtt.client as mqtt
 
 from edge.agent.clock import clock_synced
 from edge.agent.config import BrokerSettings, ConfigError, StationConfig, load_config
-from firmware_config.reader_probe import probe_reader
+from edge.nfc_reader.diagnose import SystemPaths, diagnose_reader
 
 MIN_FREE_MB = 200
 MAX_OLDEST_UNSENT_S = 600
 OUTBOX_FILE = "outbox.sqlite3"
+READER_FOUND_CHECKS = ("usb reader", "serial port", "reader")
+THIS_HOST = SystemPaths()
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,14 @@ def check_config(path: Path) -> tuple[Check, StationConfig | None]:
     return Check("config", True, f"{path}: {config.site}/{config.station}, zone {config.zone}"), config
 
 
-def check_reader(config: StationConfig) -> Check:
-    """Check that the reader is present and free (no kernel driver or pcscd holding it)."""
-    finding = probe_reader(config.reader)
-    return Check("reader", finding.ok, finding.detail, finding.fix)
+def check_reader(config: StationConfig, paths: SystemPaths = THIS_HOST) -> Check:
+    """Check the reader is present, free of kernel drivers and pcscd, accessible, and that it opens."""
+    findings = diagnose_reader(config.reader, paths)
+    failed = [f for f in findings if not f.ok]
+    if not failed:
+        return Check("reader", True, "; ".join(f.detail for f in findings if f.check in READER_FOUND_CHECKS))
+    causes = [f for f in failed if f.check != "reader"] or failed
+    return Check("reader", False, "; ".join(f.detail for f in causes), "; ".join(f.fix for f in causes if f.fix))
 
 
 def check_microphone(config: StationConfig) -> Check:

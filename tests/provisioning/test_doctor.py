@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import time
 import wave
@@ -12,8 +13,10 @@ import yaml
 from typer.testing import CliRunner
 
 from edge.agent.clock import clock_synced
+from edge.agent.config import StationConfig
 from edge.agent.outbox import SCHEMA
-from firmware_config.reader_probe import probe_usb_reader
+from edge.nfc_reader.diagnose import SystemPaths
+from firmware_config.doctor import check_reader
 from tests.provisioning.conftest import PlantBroker, cli_certs
 from tourtrace.cli import doctor_cmd
 
@@ -21,7 +24,14 @@ app = typer.Typer()
 app.command()(doctor_cmd.doctor)
 
 
-def station_yaml(broker: PlantBroker, tmp_path: Path, **broker_changes: str) -> Path:
+def free_udp_port() -> int:
+    """Return a UDP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def station_yaml(broker: PlantBroker, tmp_path: Path, reader: str = "", **broker_changes: str) -> Path:
     """Turn the generated gate-a config into one that runs here: TLS port, udp reader, WAV audio, tmp data dir."""
     document = yaml.safe_load((broker.directory / "stations" / "gate-a.yaml").read_text())
     data = tmp_path / "data"
@@ -33,7 +43,9 @@ def station_yaml(broker: PlantBroker, tmp_path: Path, **broker_changes: str) -> 
         wav.setsampwidth(2)
         wav.setframerate(16000)
         wav.writeframes(b"\0\0" * 1600)
-    document.update(data_dir=str(data), reader="udp:127.0.0.1:9", audio=f"wav:{tmp_path / 'note.wav'}")
+    document.update(
+        data_dir=str(data), reader=reader or f"udp:127.0.0.1:{free_udp_port()}", audio=f"wav:{tmp_path / 'note.wav'}"
+    )
     document["model"] = str(tmp_path / "model")
     document["broker"]["url"] = f"mqtts://localhost:{broker.tls_port}"
     document["broker"].update(broker_changes)
@@ -107,33 +119,36 @@ def test_doctor_flags_a_stuck_outbox(plant_broker: PlantBroker, tmp_path: Path) 
     assert code == 1 and lines["outbox"].startswith("✗") and "oldest 7200 s" in lines["outbox"]
 
 
-def fake_host(tmp_path: Path, vendor: str, product: str, modules: list[str], processes: list[str]) -> dict[str, Path]:
-    """Build sysfs/proc-shaped trees describing one USB reader, loaded modules and running processes."""
-    dev = tmp_path / "sys" / "1-1"
-    dev.mkdir(parents=True)
-    for name, value in (("idVendor", vendor), ("idProduct", product), ("busnum", "1"), ("devnum", "4")):
-        (dev / name).write_text(value + "\n")
-    (tmp_path / "modules").write_text("".join(f"{m} 16384 0 - Live 0x0\n" for m in modules))
-    for pid, comm in enumerate(processes, 100):
-        (tmp_path / "proc" / str(pid)).mkdir(parents=True)
-        (tmp_path / "proc" / str(pid) / "comm").write_text(comm + "\n")
-    (tmp_path / "proc").mkdir(exist_ok=True)
-    return {"sysfs": tmp_path / "sys", "proc_modules": tmp_path / "modules", "proc": tmp_path / "proc"}
+def test_doctor_names_a_missing_serial_reader_and_its_fix(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, reader="tty:USBZ9:pn532"))
+    assert code == 1
+    assert lines["reader"].splitlines() == [
+        "✗ reader     /dev/ttyUSBZ9 does not exist",
+        "             fix: plug in the PN532's USB-serial board; `ls /dev/ttyUSB* /dev/ttyACM*` names the port for "
+        "tty:USBZ9",
+    ]
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, reader="bluetooth"))
+    assert code == 1 and "unsupported reader URI 'bluetooth'" in lines["reader"]
+    assert "fix: set reader: in station.yaml to usb, tty:AMA0:pn532 or udp:HOST:PORT" in lines["reader"]
 
 
-def test_reader_grabbed_by_kernel_driver(tmp_path: Path) -> None:
-    finding = probe_usb_reader("usb", **fake_host(tmp_path, "054c", "06c3", ["port100", "nfc"], []))
-    assert not finding.ok and "port100" in finding.detail and "blacklist-tourtrace-nfc.conf" in finding.fix
-
-
-def test_reader_claimed_by_pcscd(tmp_path: Path) -> None:
-    finding = probe_usb_reader("usb", **fake_host(tmp_path, "072f", "2200", [], ["bash", "pcscd"]))
-    assert not finding.ok and "pcscd" in finding.detail and "disable --now pcscd" in finding.fix
-
-
-def test_free_reader_passes_and_missing_reader_fails(tmp_path: Path) -> None:
-    host = fake_host(tmp_path, "054c", "06c3", ["snd"], ["pcscd"])
-    assert probe_usb_reader("usb", **host).ok
-    assert probe_usb_reader("usb:054c:06c3", **host).ok
-    missing = probe_usb_reader("usb:072f:2200", **host)
-    assert not missing.ok and "lsusb" in missing.fix
+def test_reader_check_reports_the_cause_not_the_failed_open(tmp_path: Path) -> None:
+    device = tmp_path / "sys" / "1-1"
+    device.mkdir(parents=True)
+    for name, value in (("idVendor", "054c"), ("idProduct", "06c3"), ("busnum", "1"), ("devnum", "4")):
+        (device / name).write_text(value + "\n")
+    (tmp_path / "modules").write_text("port100 16384 0 - Live 0x0\nnfc 1 1 port100, Live 0x0\n")
+    (tmp_path / "proc").mkdir()
+    paths = SystemPaths(tmp_path / "modules", tmp_path / "proc", tmp_path / "sys", tmp_path / "usb", tmp_path)
+    config = StationConfig(site="demo", station="gate-a", zone="injection", data_dir=str(tmp_path), reader="usb")
+    check = check_reader(config, paths)
+    assert (check.name, check.ok) == ("reader", False)
+    assert check.detail == "kernel module(s) port100 loaded: they claim the reader"
+    assert (
+        check.fix
+        == 'echo "blacklist port100" | sudo tee /etc/modprobe.d/tourtrace-nfc.conf && sudo modprobe -r port100'
+    )
+    (tmp_path / "modules").write_text("snd 1 0 - Live 0\n")
+    (device / "idProduct").write_text("ffff\n")
+    check = check_reader(config, paths)
+    assert not check.ok and check.detail == "no supported NFC reader on USB" and "lsusb" in check.fix
