@@ -121,7 +121,7 @@ class _Checker:
         if not isinstance(value, Mapping):
             self.errors.append(f"{key}: expected mapping, got {type(value).__name__}")
             return {}
-        for unknown in sorted(set(value) - _KNOWN[key]):
+        for unknown in sorted(set(value) - _KNOWN[key], key=str):
             self.errors.append(f"{key}.{unknown}: unknown setting")
         return value
 
@@ -145,7 +145,7 @@ def parse_config(obj: object, source: str = "station.yaml") -> StationConfig:
     if not isinstance(obj, Mapping):
         raise ConfigError(source, [f"top level: expected mapping, got {type(obj).__name__}"])
     c = _Checker()
-    c.errors.extend(f"{k}: unknown setting" for k in sorted(set(obj) - _KNOWN[""]))
+    c.errors.extend(f"{k}: unknown setting" for k in sorted(set(obj) - _KNOWN[""], key=str))
     num = (int, float)
     site = c.typed(obj, "site", "", (str,), _REQUIRED)
     station = c.typed(obj, "station", "", (str,), _REQUIRED)
