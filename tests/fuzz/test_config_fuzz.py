@@ -10,8 +10,11 @@ from hypothesis import strategies as st
 from edge.agent.config import ConfigError, StationConfig, parse_config
 
 SCALARS = st.none() | st.booleans() | st.integers(-5, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                            max_size=3), max_leaves=8)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
 TOP = [*StationConfig.__dataclass_fields__, "unknown_key"]
 SECTIONS = {
     "broker": ["url", "username", "password_file", "ca_file", "keepalive_s", "bogus"],
@@ -75,7 +78,9 @@ def test_yaml_documents_with_non_string_keys_are_a_config_error(obj: dict[Any, A
     _check({**GOOD, **obj})
 
 
-@given(section=st.sampled_from(sorted(SECTIONS)), obj=st.dictionaries(st.integers() | st.text(max_size=6), SCALARS,
-                                                                       max_size=4))  # fmt: skip
+@given(
+    section=st.sampled_from(sorted(SECTIONS)),
+    obj=st.dictionaries(st.integers() | st.text(max_size=6), SCALARS, max_size=4),
+)
 def test_sections_with_non_string_keys_are_a_config_error(section: str, obj: dict[Any, Any]) -> None:
     _check({**GOOD, section: obj})
