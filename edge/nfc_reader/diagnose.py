@@ -17,7 +17,7 @@ from edge.nfc_reader.source import ReaderAbsent, TagSource, check_reader_uri
 
 GRABBING_MODULES = ("pn533_usb", "port100")
 PCSCD_READERS = {(0x072F, 0x2200)}  # CCID readers (ACS ACR122U) that pcscd's ccid driver claims
-MODPROBE_CONF = "/etc/modprobe.d/tourtrace-nfc.conf"
+MODPROBE_CONF = "/etc/modprobe.d/blacklist-tourtrace-nfc.conf"  # the file cloud-init installs
 UDEV_RULES = "/etc/udev/rules.d/60-tourtrace-nfc.rules"
 PI_UART_PREFIXES = ("AMA", "S")
 
@@ -80,9 +80,9 @@ def check_kernel_drivers(modules_file: Path = Path("/proc/modules")) -> Finding:
     if not grabbing:
         return Finding("kernel drivers", True, "no kernel NFC driver holds the reader")
     lines = "\\n".join(f"blacklist {name}" for name in grabbing)
-    fix = f"printf '{lines}\\n' | sudo tee {MODPROBE_CONF} && sudo modprobe -r {' '.join(grabbing)}"
+    fix = f"printf '{lines}\\n' | sudo tee -a {MODPROBE_CONF} && sudo modprobe -r {' '.join(grabbing)}"
     if len(grabbing) == 1:
-        fix = f'echo "blacklist {grabbing[0]}" | sudo tee {MODPROBE_CONF} && sudo modprobe -r {grabbing[0]}'
+        fix = f'echo "blacklist {grabbing[0]}" | sudo tee -a {MODPROBE_CONF} && sudo modprobe -r {grabbing[0]}'
     detail = f"kernel module(s) {', '.join(grabbing)} loaded: they claim the reader"
     return Finding("kernel drivers", False, detail, fix)
 

@@ -46,8 +46,8 @@ def test_reader_grabbed_by_kernel_driver(tmp_path: Path) -> None:
     kernel, usb = check_usb_setup("usb", fake_host(tmp_path, RCS380, ["port100", "nfc"], []))
     assert not kernel.ok and "port100" in kernel.detail
     assert (
-        kernel.fix
-        == 'echo "blacklist port100" | sudo tee /etc/modprobe.d/tourtrace-nfc.conf && sudo modprobe -r port100'
+        kernel.fix == 'echo "blacklist port100" | sudo tee -a /etc/modprobe.d/blacklist-tourtrace-nfc.conf'
+        " && sudo modprobe -r port100"
     )
     assert usb.ok and usb.detail == "rcs380 reader usb:054c:06c3 found"
 

@@ -51,7 +51,8 @@ def test_kernel_driver_check_gives_the_exact_blacklist_fix(tmp_path: Path) -> No
     finding = check_kernel_drivers(modules)
     assert not finding.ok
     assert finding.fix == (
-        'echo "blacklist pn533_usb" | sudo tee /etc/modprobe.d/tourtrace-nfc.conf && sudo modprobe -r pn533_usb'
+        'echo "blacklist pn533_usb" | sudo tee -a /etc/modprobe.d/blacklist-tourtrace-nfc.conf'
+        " && sudo modprobe -r pn533_usb"
     )
     modules.write_text("snd 1 0 - Live 0\n")
     assert check_kernel_drivers(modules).ok

@@ -145,8 +145,8 @@ def test_reader_check_reports_the_cause_not_the_failed_open(tmp_path: Path) -> N
     assert (check.name, check.ok) == ("reader", False)
     assert check.detail == "kernel module(s) port100 loaded: they claim the reader"
     assert (
-        check.fix
-        == 'echo "blacklist port100" | sudo tee /etc/modprobe.d/tourtrace-nfc.conf && sudo modprobe -r port100'
+        check.fix == 'echo "blacklist port100" | sudo tee -a /etc/modprobe.d/blacklist-tourtrace-nfc.conf'
+        " && sudo modprobe -r port100"
     )
     (tmp_path / "modules").write_text("snd 1 0 - Live 0\n")
     (device / "idProduct").write_text("ffff\n")
