@@ -55,6 +55,10 @@ def demo(
         typer.echo(f"Visits recorded ({len(visits)}, incl. this morning's tour queued offline):")
         for visit in visits:
             typer.echo(_fmt_visit(visit))
+        tags = runner.api("/api/visitors/V-0001/profile")["tags"]
+        typer.echo("Interest tags for 张伟 (V-0001): " + (", ".join(t["tag"] for t in tags) or "none yet"))
+        if runner.inbox is not None:
+            typer.echo(f"Robot messages (WeCom/DingTalk stand-in): {len(runner.inbox.received)} in {runner.inbox.path}")
         typer.echo("Serving until Ctrl-C" + (f" or {duration:.0f} s" if duration else "") + ".")
         stop.wait(None if duration is None else max(0.0, duration))
     finally:

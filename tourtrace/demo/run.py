@@ -21,6 +21,7 @@ from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker, free_port, wait_for_port
 from hub.api.app import create_app
 from hub.settings import HubSettings, check_settings
+from tourtrace.demo.inbox import RobotInbox
 from tourtrace.demo.recorded import morning_start, queue_morning_tour
 from tourtrace.demo.tour import LIVE_TOUR, SITE, UIDS, ZONES, station_for
 
@@ -49,6 +50,7 @@ class Demo:
     agents: dict[str, Agent] = field(default_factory=dict)
     emulators: dict[str, TagEmulator] = field(default_factory=dict)
     server: uvicorn.Server | None = None
+    inbox: RobotInbox | None = None
     site_key: bytes = b""
 
     @property
@@ -67,6 +69,7 @@ class Demo:
             key_file.chmod(0o600)
         self.site_key = key_file.read_bytes().strip()
         self.broker = LocalBroker(self.workdir / "broker").start()
+        self.inbox = RobotInbox(self.workdir / "robot-inbox.jsonl").start()
         settings = check_settings(
             HubSettings(
                 broker=self.broker.url,
@@ -76,6 +79,14 @@ class Demo:
                 site_keys={SITE: str(key_file)},
                 sample_data=True,
                 dwell_timeout_s=1800,
+                notify={
+                    "sales": {"kind": "wecom", "url": self.inbox.url("wecom/sales")},
+                    "manager": {
+                        "kind": "dingtalk",
+                        "url": self.inbox.url("dingtalk/manager"),
+                        "secret": secrets.token_hex(16),
+                    },
+                },
             ),
             "demo",
         )
@@ -165,3 +176,5 @@ class Demo:
             time.sleep(0.5)
         if self.broker is not None:
             self.broker.stop()
+        if self.inbox is not None:
+            self.inbox.stop()
