@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edge.agent.config import ConfigError, StationConfig, parse_config
@@ -56,28 +56,31 @@ def _check(obj: object) -> None:
             assert any(error.startswith(f"{path}: ") for path in paths), f"error without a setting path: {error!r}"
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(config=configs)
 def test_random_configs_give_only_path_prefixed_config_errors(config: dict[str, Any]) -> None:
     _check(config)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(config=configs)
 def test_random_settings_on_a_valid_base_give_only_path_prefixed_config_errors(config: dict[str, Any]) -> None:
     _check({**GOOD, **config})
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(obj=VALUES)
 def test_non_mapping_documents_are_a_config_error(obj: object) -> None:
     _check(obj)
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(obj=st.dictionaries(st.integers() | st.booleans() | st.text(max_size=6), SCALARS, max_size=4))
 def test_yaml_documents_with_non_string_keys_are_a_config_error(obj: dict[Any, Any]) -> None:
     _check({**GOOD, **obj})
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     section=st.sampled_from(sorted(SECTIONS)),
     obj=st.dictionaries(st.integers() | st.text(max_size=6), SCALARS, max_size=4),

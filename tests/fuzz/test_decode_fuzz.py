@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocol import ContractError, Envelope, decode
@@ -29,13 +29,13 @@ def _decode_or_contract_error(topic: str, payload: bytes) -> Envelope | None:
         return None
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(topic=topics, payload=st.binary(max_size=300))
 def test_arbitrary_bytes_never_raise_anything_but_contract_error(topic: str, payload: bytes) -> None:
     _decode_or_contract_error(topic, payload)
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(
     topic=topics,
     body=st.fixed_dictionaries({}, optional={key: json_values for key in REQUIRED}),
@@ -49,13 +49,13 @@ def test_envelope_shaped_json_never_raises_anything_but_contract_error(
     _decode_or_contract_error(topic, payload)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(envelope=valid_taps("fuzz"))
 def test_valid_envelopes_round_trip(envelope: Envelope) -> None:
     assert decode(str(envelope.topic), envelope.encode()) == envelope
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(message=broken_messages("fuzz"))
 def test_broken_messages_are_rejected_with_a_reason(message: tuple[str, bytes, str]) -> None:
     topic, payload, how = message
