@@ -15,8 +15,10 @@ from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
+from hub.store.events import BatchResult
 from hub.store.visits import close_timed_out
-from protocol import Envelope, TapData
+from protocol import Envelope, TapData, Topic
+from protocol.ack import Ack, chunked
 from protocol.badge_sig import verify_badge
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class HubRuntime:
         self.settings = settings
         self.started_at = time.time()
         self.stop_event = threading.Event()
+        self._resend_lock = threading.Lock()
+        self._told_to_resend: set[tuple[str, str]] | None = None  # a set once the broker lost our session
         conn = open_database(settings.db)
         try:
             if settings.sample_data and load_sample_data(conn):
@@ -54,6 +58,7 @@ class HubRuntime:
                 ca_file=settings.ca_file,
             ),
             on_message=lambda message: self.writer.submit(message),
+            on_fresh_session=self.request_resend,
         )
         self.writer = IngestWriter(
             settings.db,
@@ -63,9 +68,41 @@ class HubRuntime:
             sig_check=self.check_signature,
         )
         self.writer.derivers.append(self.notes.derive)
+        self.writer.after_commit.append(self.send_acks)
         self.rules = RulesEngine(settings.rules_file)
         self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
         self._threads: list[threading.Thread] = []
+
+    def request_resend(self) -> None:
+        """The broker has no session of ours (first start, or it lost it): anything queued for us is gone, so
+        ask each station to publish its unacknowledged events again: the known ones now, every other one as
+        soon as it is heard from (its periodic status at the latest)."""
+        conn = connect(self.settings.db)
+        try:
+            known = {(row[0], row[1]) for row in conn.execute("SELECT site, station FROM stations")}
+        finally:
+            conn.close()
+        with self._resend_lock:
+            self._told_to_resend = set()
+        self._tell_to_resend(known)
+        log.info("fresh broker session: asking stations to resend what is not yet stored")
+
+    def _tell_to_resend(self, stations: set[tuple[str, str]]) -> None:
+        with self._resend_lock:
+            if self._told_to_resend is None:
+                return
+            new = stations - self._told_to_resend
+            self._told_to_resend |= new
+        for site, station in sorted(new):
+            self.client.publish(str(Topic(site, station, "ack")), Ack((), resend=True).encode())
+
+    def send_acks(self, result: BatchResult) -> None:
+        """Tell each station which of its events are stored (new or already known), so it can forget them."""
+        self._tell_to_resend(result.stations_seen)
+        for (site, station), ids in result.stored_ids.items():
+            topic = str(Topic(site, station, "ack"))
+            for ack in chunked(ids):
+                self.client.publish(topic, ack.encode())
 
     def check_signature(self, envelope: Envelope) -> bool | None:
         """Return whether a tap's badge signature is valid for its site; None when the site has no key."""

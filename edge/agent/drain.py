@@ -1,18 +1,21 @@
-"""Move events from the outbox to the broker, oldest first; delete each only after its PUBACK."""
+"""Move events from the outbox to the broker, oldest first; an event is deleted only on the hub's ack."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from edge.agent.outbox import Outbox
 from edge.agent.session import MqttSession
 
 log = logging.getLogger(__name__)
 
+STALE_SENT_S = 600.0  # a hub ack that never came (lost while we were offline): publish again after this
+
 
 class Drainer:
-    """Keeps up to `window` events in flight; PUBACKs arrive on paho's thread and are deleted here in batches."""
+    """Keeps up to `window` events in flight; PUBACKs (paho's thread) mark rows sent, in batches here."""
 
     def __init__(self, outbox: Outbox, session: MqttSession, window: int = 500) -> None:
         self.outbox = outbox
@@ -21,22 +24,37 @@ class Drainer:
         self._lock = threading.Lock()
         self._inflight: dict[int, int] = {}  # mid -> outbox rowid
         self._early: set[int] = set()  # PUBACKs that beat publish() returning its mid
-        self._acked: list[int] = []
-        self._last_rowid = 0
+        self._sent: list[int] = []
+        self._hub_acked: list[str] = []
+        self._resend_all = threading.Event()
         self._wake = threading.Event()
+        self._last_stale_check = time.monotonic()
 
     def wake(self) -> None:
-        """Tell the drainer there is something new to send or to delete."""
+        """Tell the drainer there is something new to send or to record."""
+        self._wake.set()
+
+    def on_connected(self) -> None:
+        """After a (re)connect, publish again everything the hub has not acknowledged (the broker may have lost it)."""
+        self._resend_all.set()
         self._wake.set()
 
     def on_acked(self, mid: int) -> None:
-        """Record a PUBACK (called on paho's network thread)."""
+        """Record a broker PUBACK (called on paho's network thread)."""
         with self._lock:
             rowid = self._inflight.pop(mid, None)
             if rowid is None:
                 self._early.add(mid)
             else:
-                self._acked.append(rowid)
+                self._sent.append(rowid)
+        self._wake.set()
+
+    def on_hub_ack(self, event_ids: tuple[str, ...], resend: bool = False) -> None:
+        """Record the hub's acknowledgement of stored events (called on paho's network thread)."""
+        with self._lock:
+            self._hub_acked.extend(event_ids)
+        if resend:
+            self._resend_all.set()
         self._wake.set()
 
     def in_flight(self) -> int:
@@ -44,34 +62,46 @@ class Drainer:
             return len(self._inflight)
 
     def run(self, stop: threading.Event) -> None:
-        """Loop until stop is set: delete acknowledged rows, hand new rows to paho while connected."""
+        """Loop until stop is set: record acks, hand unsent rows to paho while connected."""
         while not stop.is_set():
             self._wake.wait(0.5)
             self._wake.clear()
             try:
-                self._delete_acked()
+                self._record_acks()
                 if self.session.connected.is_set():
+                    self._requeue()
                     self._send_more()
             except Exception:
                 log.exception("drain step failed; retrying")
                 stop.wait(1.0)
-        self._delete_acked()
+        self._record_acks()
 
-    def _delete_acked(self) -> None:
+    def _record_acks(self) -> None:
         with self._lock:
-            acked, self._acked = self._acked, []
-        self.outbox.delete(acked)
+            sent, self._sent = self._sent, []
+            hub_acked, self._hub_acked = self._hub_acked, []
+        self.outbox.mark_sent(sent)
+        self.outbox.delete_ids(hub_acked)
+
+    def _requeue(self) -> None:
+        if self._resend_all.is_set():
+            self._resend_all.clear()
+            self.outbox.resend()
+        elif time.monotonic() - self._last_stale_check > 60:
+            self._last_stale_check = time.monotonic()
+            self.outbox.resend(sent_before=time.time() - STALE_SENT_S)
 
     def _send_more(self) -> None:
-        room = self.window - self.in_flight()
+        with self._lock:
+            room = self.window - len(self._inflight)
+            busy = set(self._inflight.values())
         if room <= 0:
             return
-        for item in self.outbox.pending(room, after_rowid=self._last_rowid):
+        for item in self.outbox.unsent(room, skip=busy):
             mid = self.session.publish(item.topic, item.payload)
-            self._last_rowid = item.rowid
             with self._lock:
                 if mid in self._early:
                     self._early.discard(mid)
-                    self._acked.append(item.rowid)
+                    self._sent.append(item.rowid)
                 else:
                     self._inflight[mid] = item.rowid

@@ -1,4 +1,8 @@
-"""Durable station outbox: every event is committed to SQLite before it is published."""
+"""Durable station outbox: every event is committed to SQLite before it is published.
+
+A row goes unsent → sent (broker PUBACK) → deleted (hub ack). Only the hub's ack deletes: a broker that
+crashes before saving its queue would otherwise lose events it had acknowledged.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     id TEXT NOT NULL UNIQUE,
     topic TEXT NOT NULL,
     payload BLOB NOT NULL,
-    created REAL NOT NULL
+    created REAL NOT NULL,
+    sent_at REAL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
@@ -58,6 +63,9 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "sent_at" not in columns:  # outbox files written before end-to-end acks
+            self._db.execute("ALTER TABLE outbox ADD COLUMN sent_at REAL")
 
     def _meta(self, key: str) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -111,23 +119,47 @@ class Outbox:
             self._db.execute("COMMIT")
         return dropped
 
-    def pending(self, limit: int, after_rowid: int = 0) -> list[Pending]:
-        """Return up to limit events after after_rowid, oldest first."""
+    def unsent(self, limit: int, skip: set[int]) -> list[Pending]:
+        """Return up to limit events not yet acknowledged by the broker, oldest first, leaving out skip."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT rowid, topic, payload FROM outbox WHERE rowid > ? ORDER BY rowid LIMIT ?", (after_rowid, limit)
+                "SELECT rowid, topic, payload FROM outbox WHERE sent_at IS NULL ORDER BY rowid LIMIT ?",
+                (limit + len(skip),),
             ).fetchall()
-        return [Pending(r[0], r[1], bytes(r[2])) for r in rows]
+        return [Pending(r[0], r[1], bytes(r[2])) for r in rows if r[0] not in skip][:limit]
 
-    def delete(self, rowids: Iterable[int]) -> None:
-        """Forget events the broker has acknowledged."""
-        ids = [(r,) for r in rowids]
-        if not ids:
-            return
+    def _write(self, sql: str, params: list[tuple[object, ...]]) -> int:
+        if not params:
+            return 0
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("DELETE FROM outbox WHERE rowid = ?", ids)
-            self._db.execute("COMMIT")
+            try:
+                before = self._db.total_changes
+                self._db.executemany(sql, params)
+                changed = self._db.total_changes - before
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return changed
+
+    def mark_sent(self, rowids: Iterable[int], now: float | None = None) -> None:
+        """Record the broker's PUBACK; the event stays until the hub acknowledges it."""
+        moment = time.time() if now is None else now
+        self._write("UPDATE outbox SET sent_at = ? WHERE rowid = ?", [(moment, r) for r in rowids])
+
+    def delete_ids(self, event_ids: Iterable[str]) -> int:
+        """Forget events the hub has stored; return how many were still here."""
+        return self._write("DELETE FROM outbox WHERE id = ?", [(i,) for i in event_ids])
+
+    def resend(self, sent_before: float | None = None) -> int:
+        """Mark sent-but-unacknowledged events unsent again (all, or those sent before a time)."""
+        with self._lock:
+            if sent_before is None:
+                cursor = self._db.execute("UPDATE outbox SET sent_at = NULL WHERE sent_at IS NOT NULL")
+            else:
+                cursor = self._db.execute("UPDATE outbox SET sent_at = NULL WHERE sent_at < ?", (sent_before,))
+        return cursor.rowcount
 
     def stats(self, now: float | None = None) -> OutboxStats:
         """Return depth, age of the oldest event, drop counters and the last assigned seq."""

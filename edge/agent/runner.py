@@ -23,7 +23,8 @@ from edge.nfc_reader.feedback import Feedback, FeedbackError
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
-from protocol import BadgeNdef, ConfigData, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
+from protocol import BadgeNdef, ConfigData, ContractError, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
+from protocol.ack import Ack
 from protocol.badge_sig import verify_badge
 from tourtrace import __version__
 
@@ -49,7 +50,8 @@ class Agent:
             on_message=self._on_message,
         )
         self.config_topic = str(Topic(config.site, config.station, "config"))
-        self.session.subscriptions.append(self.config_topic)
+        self.ack_topic = str(Topic(config.site, config.station, "ack"))
+        self.session.subscriptions.extend([self.config_topic, self.ack_topic])
         self.pushed = PushedConfigStore(data_dir)
         self.drainer = Drainer(self.outbox, self.session)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
@@ -86,6 +88,13 @@ class Agent:
         return verify_badge(self.site_key, badge.badge_id, badge.role, tag.uid, badge.sig)
 
     def _on_message(self, topic: str, payload: bytes) -> None:
+        if topic == self.ack_topic:
+            try:
+                ack = Ack.decode(payload)
+                self.drainer.on_hub_ack(ack.ids, ack.resend)
+            except ContractError as exc:
+                log.warning("ignoring a malformed ack: %s", exc)
+            return
         if topic != self.config_topic:
             return
         try:
@@ -137,7 +146,7 @@ class Agent:
 
     def _on_connected(self) -> None:
         self.publish_status()
-        self.drainer.wake()
+        self.drainer.on_connected()
 
     def _on_reader_state(self, state: str) -> None:
         if state != self.health.reader:

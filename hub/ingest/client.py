@@ -46,8 +46,14 @@ class BrokerTarget:
 class HubClient:
     """Receives every station's events; nothing is acknowledged until `ack` is called after commit."""
 
-    def __init__(self, target: BrokerTarget, on_message: Callable[[InMessage], None]) -> None:
+    def __init__(
+        self,
+        target: BrokerTarget,
+        on_message: Callable[[InMessage], None],
+        on_fresh_session: Callable[[], None] | None = None,
+    ) -> None:
         self.target = target
+        self._on_fresh_session = on_fresh_session
         self.connected = threading.Event()
         self.last_error = ""
         self._on_message = on_message
@@ -80,6 +86,8 @@ class HubClient:
         log.info("hub connected to %s (session present: %s)", self.target.url, flags.session_present)
         client.subscribe(SUBSCRIBE_ALL, qos=1)
         self.connected.set()
+        if not flags.session_present and self._on_fresh_session is not None:
+            self._on_fresh_session()
 
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()

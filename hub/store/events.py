@@ -30,6 +30,8 @@ class BatchResult:
     dead_letters: int = 0
     new_taps: list[tuple[str, str]] = field(default_factory=list)  # (site, badge)
     new_events: list[Envelope] = field(default_factory=list)
+    stored_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (site, station) -> tap/note ids
+    stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
 
 
 def badge_key(data: TapData) -> str:
@@ -46,6 +48,9 @@ def insert_event(
         "INSERT OR IGNORE INTO events(id, kind, site, station, seq, ts, received_at, body) VALUES (?,?,?,?,?,?,?,?)",
         (envelope.id, envelope.kind, envelope.site, envelope.station, envelope.seq, envelope.ts, received_at, body),
     )
+    result.stations_seen.add((envelope.site, envelope.station))
+    if envelope.kind in ("tap", "note"):
+        result.stored_ids.setdefault((envelope.site, envelope.station), []).append(envelope.id)
     if cursor.rowcount == 0:
         result.duplicates += 1
         return

@@ -121,3 +121,20 @@ def test_topic_round_trip() -> None:
     assert str(topic) == "tourtrace/v1/demo/gate-heat-treat/status"
     assert Topic.parse(str(topic)) == topic
     assert Topic.station_filter("demo", "gate-a") == "tourtrace/v1/demo/gate-a/#"
+
+
+def test_ack_round_trip_and_errors() -> None:
+    from protocol.ack import MAX_IDS, Ack, chunked
+
+    ids = tuple(new_ulid() for _ in range(3))
+    assert Ack.decode(Ack(ids).encode()) == Ack(ids)
+    assert Ack.decode(Ack((), resend=True).encode()).resend is True
+    assert [len(a.ids) for a in chunked([new_ulid() for _ in range(MAX_IDS + 5)])] == [MAX_IDS, 5]
+    for payload, message in (
+        (b"nope", "bad JSON ack"),
+        (b'{"v":1,"kind":"tap","ids":[]}', "expected v 1 and kind 'ack'"),
+        (b'{"v":1,"kind":"ack","ids":["x"]}', "ids: expected ULIDs"),
+        (b'{"v":1,"kind":"ack","ids":[],"resend":"yes"}', "resend: expected boolean"),
+    ):
+        with pytest.raises(ContractError, match=message):
+            Ack.decode(payload)

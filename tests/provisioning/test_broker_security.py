@@ -149,3 +149,18 @@ def test_broker_queues_more_than_default_1000_for_an_offline_hub(plant_broker: P
             assert hub.arrived.wait_for(lambda: len(hub.messages) >= 1501, 10), len(hub.messages)
     finally:
         hub.close()
+
+
+def test_station_reads_its_acks_but_cannot_forge_config_or_acks(
+    plant_broker: PlantBroker, sessions: list[Session]
+) -> None:
+    d = plant_broker.directory
+    a = open_session(sessions, plant_broker.plain_port, "demo.gate-a", password_of(d, "gate-a"))
+    a.subscribe(f"{T}/gate-a/config", f"{T}/gate-a/ack")
+    a.publish(f"{T}/gate-a/config", '{"rev": 99}')
+    a.publish(f"{T}/gate-a/ack", '{"forged": true}')
+    hub = open_session(sessions, plant_broker.plain_port, "hub", password_of(d, "hub"))
+    hub.publish(f"{T}/gate-a/ack", '{"v":1,"kind":"ack","ids":[]}')
+    assert a.wait_for(f"{T}/gate-a/ack")
+    time.sleep(0.2)
+    assert a.messages == [(f"{T}/gate-a/ack", b'{"v":1,"kind":"ack","ids":[]}')]

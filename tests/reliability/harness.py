@@ -190,6 +190,9 @@ class AgentProcess(Proc):
     def outbox_depth(self) -> int:
         return outbox_depth(self.outbox_path)
 
+    def outbox_unsent(self) -> int:
+        return outbox_unsent(self.outbox_path)
+
 
 def visitor_tap(site: str, station: str, zone: str, seq: int, badge: str) -> Envelope:
     """Build the tap envelope the agent builds for a debounced read of an unsigned visitor badge."""
@@ -225,6 +228,14 @@ def outbox_depth(path: Path) -> int:
         return 0
     with closing_db(path) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+
+def outbox_unsent(path: Path) -> int:
+    """Return how many events in an outbox the broker has not acknowledged yet."""
+    if not path.exists():
+        return 0
+    with closing_db(path) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0])
 
 
 @contextmanager

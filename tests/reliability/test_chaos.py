@@ -150,13 +150,7 @@ def run_chaos(
     assert _visits(stack.hub) == _reference_visits(stack.hub.db, site, tmp_path / "reference")
 
 
-BROKER_LOSES = pytest.mark.xfail(
-    reason="stations delete an event on the broker's PUBACK; a SIGKILLed Mosquitto loses what it acknowledged"
-    " since its last autosave (queued messages, and the hub's session, so later events find no subscriber)."
-    " Needs an end-to-end hub ack (the contract's reserved `ack` topic) before the outbox deletes.",
-    strict=False,
-)
-CHAOS_TARGETS = [pytest.param(False, id="agents+hub"), pytest.param(True, id="agents+hub+broker", marks=BROKER_LOSES)]
+CHAOS_TARGETS = [pytest.param(False, id="agents+hub"), pytest.param(True, id="agents+hub+broker")]
 
 
 @pytest.mark.parametrize("with_broker", CHAOS_TARGETS)

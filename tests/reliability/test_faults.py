@@ -102,24 +102,27 @@ def test_locked_hub_database_is_waited_out_and_nothing_unstored_is_acknowledged(
     broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
 ) -> None:
     """Another writer holds BEGIN EXCLUSIVE: the hub stores nothing, and when it is SIGKILLed meanwhile the
-    broker still redelivers everything it had received, because none of it was acknowledged."""
+    broker still redelivers everything it had received, because none of it was acknowledged. The station
+    keeps every event (broker PUBACK only marks it sent) until the hub acknowledges storing it."""
     hub = start_hub()
     agent = make_agent("gate-a")
     locker = sqlite3.connect(hub.db, isolation_level=None, timeout=30)
     locker.execute("BEGIN EXCLUSIVE")
     seed_outbox(agent.outbox_path, site_id, "gate-a", 300)
     agent.start()
-    assert wait_until(lambda: agent.outbox_depth() == 0, 20), agent.log_tail()
+    assert wait_until(lambda: agent.outbox_unsent() == 0, 20), agent.log_tail()
     time.sleep(1.0)
     assert stored_count(hub.db, site_id) == 0
+    assert agent.outbox_depth() == 300  # handed to the broker, not yet stored at the hub: kept
     assert hub.health()["db"]["ok"]
     locker.execute("ROLLBACK")
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 300, 30), hub.log_tail()
     assert_exactly_once(hub.db, site_id, {"gate-a": 300})
+    assert wait_until(lambda: agent.outbox_depth() == 0, 10)  # the hub's acks let the station forget them
 
     locker.execute("BEGIN EXCLUSIVE")
     seed_outbox(agent.outbox_path, site_id, "gate-a", 300)
-    assert wait_until(lambda: agent.outbox_depth() == 0, 20), agent.log_tail()
+    assert wait_until(lambda: agent.outbox_unsent() == 0, 20), agent.log_tail()
     time.sleep(1.0)
     with closing_db(Path(hub.db)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM events WHERE kind = 'tap'").fetchone()[0] == 300
