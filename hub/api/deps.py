@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Path, Request
 
 from hub.store.db import connect
 
@@ -17,3 +18,6 @@ def get_db(request: Request) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a row id (SQLite INTEGER range)")]

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 
 from hub.api.auth import Principal
-from hub.api.deps import get_db
+from hub.api.deps import RowId, get_db
 from hub.store.audit import list_audit, record_change
 from hub.store.badges import get_badge
 from hub.store.notify_outbox import STATUSES, count_by_status, list_outbox, retry_now
@@ -62,7 +62,7 @@ def tokens(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
 
 @router.delete("/api/tokens/{token_id}")
 def revoke(
-    token_id: int, principal: Principal = Depends(admin_only), db: sqlite3.Connection = Depends(get_db)
+    token_id: RowId, principal: Principal = Depends(admin_only), db: sqlite3.Connection = Depends(get_db)
 ) -> dict[str, Any]:
     """Revoke a token at once."""
     db.execute("BEGIN IMMEDIATE")
@@ -98,7 +98,7 @@ def notify(
 
 @router.post("/api/notify/{row_id}/retry")
 def retry(
-    row_id: int, principal: Principal = Depends(operators), db: sqlite3.Connection = Depends(get_db)
+    row_id: RowId, principal: Principal = Depends(operators), db: sqlite3.Connection = Depends(get_db)
 ) -> dict[str, Any]:
     """Queue a failed notification again."""
     db.execute("BEGIN IMMEDIATE")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.tourdata import bearer
+from tests.api.tourdata import ADMIN_TOKEN, bearer
 
 ROUTES = [
     # method, path, body, roles allowed besides admin
@@ -74,3 +74,10 @@ def test_audit_records_who_and_when(client: TestClient, tokens: dict[str, str]) 
     tokens_audit = client.get("/api/audit?action=token.", headers=bearer(tokens["admin"])).json()
     assert {e["detail"]["role"] for e in tokens_audit} == {"manager", "it", "rep"}
     assert all(e["actor"] == "admin" for e in tokens_audit)
+
+
+def test_out_of_range_row_ids_are_rejected_not_a_server_error(client: TestClient) -> None:
+    response = client.delete("/api/tokens/11398522702382671872", headers=bearer(ADMIN_TOKEN))
+    assert response.status_code == 422 and "less than or equal to" in response.text
+    retry = client.post("/api/notify/41467503563508121862144/retry", headers=bearer(ADMIN_TOKEN))
+    assert retry.status_code == 422

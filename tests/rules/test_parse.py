@@ -71,3 +71,11 @@ def test_yaml_syntax_errors_and_bad_shapes_are_reported_not_raised() -> None:
     with pytest.raises(RulesInvalid) as raised:
         parse_rules(one_rule("{param: {scale: HRC}}"), "f.yaml")
     assert str(raised.value) == "f.yaml:3:19: rule 'x'.when.param: needs kind (e.g. hardness)"
+
+
+def test_control_character_is_a_located_error_not_a_crash() -> None:
+    with pytest.raises(RulesInvalid) as err:
+        parse_rules("rules:\n  - name: x\x7f\n", "r.yaml")
+    (error,) = err.value.errors
+    assert (error.file, error.line, error.column) == ("r.yaml", 2, 12)
+    assert "invalid YAML" in error.message

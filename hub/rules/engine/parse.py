@@ -257,7 +257,12 @@ def _rule(check: _Checker, node: Node, index: int, names: set[str]) -> Rule | No
 
 def parse_rules(text: str, file: str = "<text>") -> RuleSet:
     """Return the rule set in a YAML text; raise RulesInvalid listing every error with line and column."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while reading, before any node: e.g. a control character
+        before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise RulesInvalid([RuleError(file, line, column, f"invalid YAML: {exc.reason} ({exc.character!r})")]) from None
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
