@@ -50,7 +50,7 @@ def elapsed_s(first: TapPoint, second: TapPoint) -> float:
     return second.ts_epoch - first.ts_epoch
 
 
-def _closed(opening: TapPoint, closing: TapPoint) -> Visit:
+def _visit(opening: TapPoint, end_event: str | None, end: str | None, dwell_s: float | None, timed_out: bool) -> Visit:
     return Visit(
         badge=opening.badge,
         zone=opening.zone,
@@ -58,44 +58,24 @@ def _closed(opening: TapPoint, closing: TapPoint) -> Visit:
         start_event=opening.event_id,
         start=opening.ts,
         start_epoch=opening.ts_epoch,
-        end_event=closing.event_id,
-        end=closing.ts,
-        dwell_s=round(max(0.0, elapsed_s(opening, closing)), 3),
-        timed_out=False,
+        end_event=end_event,
+        end=end,
+        dwell_s=dwell_s,
+        timed_out=timed_out,
         sig_ok=opening.sig_ok,
     )
+
+
+def _closed(opening: TapPoint, closing: TapPoint) -> Visit:
+    return _visit(opening, closing.event_id, closing.ts, round(max(0.0, elapsed_s(opening, closing)), 3), False)
 
 
 def _timed_out(opening: TapPoint, timeout_s: int) -> Visit:
-    return Visit(
-        badge=opening.badge,
-        zone=opening.zone,
-        station=opening.station,
-        start_event=opening.event_id,
-        start=opening.ts,
-        start_epoch=opening.ts_epoch,
-        end_event=None,
-        end=epoch_to_rfc3339(opening.ts_epoch + timeout_s),
-        dwell_s=float(timeout_s),
-        timed_out=True,
-        sig_ok=opening.sig_ok,
-    )
+    return _visit(opening, None, epoch_to_rfc3339(opening.ts_epoch + timeout_s), float(timeout_s), True)
 
 
 def _open(opening: TapPoint) -> Visit:
-    return Visit(
-        badge=opening.badge,
-        zone=opening.zone,
-        station=opening.station,
-        start_event=opening.event_id,
-        start=opening.ts,
-        start_epoch=opening.ts_epoch,
-        end_event=None,
-        end=None,
-        dwell_s=None,
-        timed_out=False,
-        sig_ok=opening.sig_ok,
-    )
+    return _visit(opening, None, None, None, False)
 
 
 def build_visits(taps: Sequence[TapPoint], rules: StationRules, now_epoch: float) -> list[Visit]:
