@@ -1,0 +1,131 @@
+"""Shared bench plumbing: a private broker, prepared envelopes, and timing of a queue drained by a subscriber."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.reliability.harness import visitor_tap
+from tests.reliability.mqtt_tools import publish_all
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured row of bench/results.md."""
+
+    bench: str
+    metric: str
+    value: float
+    unit: str
+    baseline: str
+    baseline_value: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+    def line(self) -> str:
+        return (f"{self.bench}: {self.metric} = {self.value:,.1f} {self.unit}; baseline {self.baseline} ="
+                f" {self.baseline_value:,.1f} {self.unit} (ratio {self.ratio:.2f}) {self.note}").strip()  # fmt: skip
+
+
+def workdir(name: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"tourtrace-bench-{name}-"))
+
+
+def envelopes(site: str, count: int, stations: int = 3) -> list[tuple[str, bytes]]:
+    """Return `count` valid tap messages (topic, payload) spread over `stations` stations."""
+    messages = []
+    for n in range(count):
+        station = f"gate-{n % stations}"
+        tap = visitor_tap(site, station, f"zone-{n % stations}", n // stations + 1, f"V-{n % 50:04d}")
+        messages.append((str(tap.topic), tap.encode()))
+    return messages
+
+
+def queue_for(url: str, client_id: str, topic_filter: str) -> None:
+    """Create a persistent MQTT v5 session subscribed at QoS 1, then leave so the broker queues for it."""
+    client = _v5_client(client_id)
+    done = threading.Event()
+    client.on_subscribe = lambda *args: done.set()
+    client.on_connect = lambda c, *args: c.subscribe(topic_filter, qos=1)
+    _connect_v5(client, url)
+    client.loop_start()
+    if not done.wait(10):
+        raise RuntimeError(f"could not subscribe {client_id}")
+    client.disconnect()
+    client.loop_stop()
+
+
+def drain_bare(url: str, client_id: str, count: int, timeout_s: float = 600) -> float:
+    """Reconnect a queued session with plain paho (auto PUBACK) and return seconds from first to last message."""
+    client = _v5_client(client_id)
+    times: list[float] = []
+    finished = threading.Event()
+
+    def on_message(c: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        times.append(time.perf_counter())
+        if len(times) >= count:
+            finished.set()
+
+    client.on_message = on_message
+    _connect_v5(client, url)
+    client.loop_start()
+    if not finished.wait(timeout_s):
+        raise RuntimeError(f"bare subscriber got {len(times)} of {count}")
+    client.disconnect()
+    client.loop_stop()
+    return times[-1] - times[0]
+
+
+def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> float:
+    """Wait until the hub stored `count` events of site; return seconds from the first to the last commit."""
+    deadline = time.monotonic() + timeout_s
+    first = last = 0.0
+    seen = 0
+    while time.monotonic() < deadline:
+        if db.exists():
+            conn = sqlite3.connect(db, timeout=30)
+            try:
+                seen = conn.execute("SELECT COUNT(*) FROM events WHERE site=? AND kind='tap'", (site,)).fetchone()[0]
+            except sqlite3.OperationalError:
+                seen = 0
+            finally:
+                conn.close()
+        now = time.perf_counter()
+        if seen and not first:
+            first = now
+        if seen >= count:
+            last = now
+            return last - first
+        time.sleep(0.02)
+    raise RuntimeError(f"hub stored {seen} of {count}")
+
+
+def _v5_client(client_id: str) -> mqtt.Client:
+    return mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+
+
+def _connect_v5(client: mqtt.Client, url: str) -> None:
+    parts = urlsplit(url)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 3600
+    props.ReceiveMaximum = 1000
+    client.connect(parts.hostname or "127.0.0.1", parts.port or 1883, clean_start=False, properties=props)
+
+
+__all__ = ["Figure", "drain_bare", "envelopes", "publish_all", "queue_for", "stored_span", "workdir"]
