@@ -48,7 +48,7 @@ def stations(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
 def dead_letters(
     db: sqlite3.Connection = Depends(get_db),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=2**63 - 1),
 ) -> dict[str, Any]:
     """Rejected messages with topic, reason and received time, newest first."""
     return {"total": count_dead_letters(db), "items": list_dead_letters(db, limit, offset)}
