@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 _RFC3339_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
@@ -22,6 +23,7 @@ def format_rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
+@lru_cache(maxsize=4096)  # an event's ts is parsed at validation, storage and rule evaluation
 def parse_rfc3339(value: str) -> datetime:
     """Parse RFC 3339 text into an aware datetime; raise ValueError when it is not RFC 3339."""
     if not _RFC3339_RE.match(value):

@@ -87,6 +87,7 @@ class IngestWriter:
         received_at = now_rfc3339()
         result = BatchResult()
         dead: list[DeadLetter] = []
+        heard: dict[tuple[str, str], Envelope] = {}  # the latest tap/note of each station in this batch
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             for message in batch:
@@ -97,11 +98,13 @@ class IngestWriter:
                     dead.append(item)
                     continue
                 sig_ok = self.sig_check(item) if self.sig_check and isinstance(item.data, TapData) else None
-                insert_event(self.conn, item, received_at, result, sig_ok)
+                insert_event(self.conn, item, received_at, result, sig_ok, message.payload.decode("utf-8"))
                 if isinstance(item.data, StatusData):
                     record_status(self.conn, item, received_at)
                 elif item.kind in ("tap", "note"):
-                    touch_station(self.conn, item, received_at)
+                    heard[(item.site, item.station)] = item
+            for latest in heard.values():
+                touch_station(self.conn, latest, received_at)
             insert_dead_letters(self.conn, dead, result)
             self._rebuild_visits(result)
             for derive in self.derivers:
@@ -115,13 +118,13 @@ class IngestWriter:
     def _rebuild_visits(self, result: BatchResult) -> None:
         now = time.time()
         rules_by_site: dict[str, object] = {}
-        for site, badge in sorted(set(result.new_taps)):
+        for (site, badge), since in sorted(result.new_taps.items()):
             rules = rules_by_site.get(site)
             if rules is None:
                 rules = rules_by_site[site] = station_rules(
                     self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s
                 )
-            rebuild_badge(self.conn, site, badge, rules, now)  # type: ignore[arg-type]
+            rebuild_badge(self.conn, site, badge, rules, now, since)  # type: ignore[arg-type]
 
     def run(self, stop: threading.Event) -> None:
         """Store and acknowledge batches until stop is set; on a database error retry the same batch."""

@@ -28,7 +28,7 @@ class BatchResult:
     stored: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     dead_letters: int = 0
-    new_taps: list[tuple[str, str]] = field(default_factory=list)  # (site, badge)
+    new_taps: dict[tuple[str, str], float] = field(default_factory=dict)  # (site, badge) -> earliest new tap time
     new_events: list[Envelope] = field(default_factory=list)
     stored_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (site, station) -> tap/note ids
     stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
@@ -40,10 +40,19 @@ def badge_key(data: TapData) -> str:
 
 
 def insert_event(
-    conn: sqlite3.Connection, envelope: Envelope, received_at: str, result: BatchResult, sig_ok: bool | None = None
+    conn: sqlite3.Connection,
+    envelope: Envelope,
+    received_at: str,
+    result: BatchResult,
+    sig_ok: bool | None = None,
+    body: str | None = None,
 ) -> None:
-    """Insert one event unless its id is known; record taps in the derived taps table."""
-    body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    """Insert one event unless its id is known; record taps in the derived taps table.
+
+    `body` is the payload as received (unknown fields kept); without it the envelope is encoded again.
+    """
+    if body is None:
+        body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
     cursor = conn.execute(
         "INSERT OR IGNORE INTO events(id, kind, site, station, seq, ts, received_at, body) VALUES (?,?,?,?,?,?,?,?)",
         (envelope.id, envelope.kind, envelope.site, envelope.station, envelope.seq, envelope.ts, received_at, body),
@@ -59,6 +68,7 @@ def insert_event(
     if isinstance(envelope.data, TapData):
         data = envelope.data
         badge = badge_key(data)
+        ts_epoch = to_epoch(envelope.ts)
         conn.execute(
             "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, zone, ts, ts_epoch, boot, mono_ms)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -72,12 +82,13 @@ def insert_event(
                 None if sig_ok is None else int(sig_ok),
                 data.zone,
                 envelope.ts,
-                to_epoch(envelope.ts),
+                ts_epoch,
                 envelope.boot,
                 envelope.mono_ms,
             ),
         )
-        result.new_taps.append((envelope.site, badge))
+        key = (envelope.site, badge)
+        result.new_taps[key] = min(ts_epoch, result.new_taps.get(key, ts_epoch))
 
 
 def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter], result: BatchResult) -> None:

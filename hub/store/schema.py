@@ -216,6 +216,10 @@ def _v5_station_config(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v7_dwell_index(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE INDEX visits_badge_zone_dwell ON visits(site, badge, zone, dwell_s)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -223,6 +227,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v4_notes_tags,
     _v5_station_config,
     create_rules_tables,
+    _v7_dwell_index,
 ]
 
 

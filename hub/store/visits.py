@@ -18,8 +18,20 @@ def station_rules(conn: sqlite3.Connection, site: str, default_mode: str, defaul
     return lambda station: settings.get(station, (default_mode, default_timeout_s))
 
 
-def rebuild_badge(conn: sqlite3.Connection, site: str, badge: str, rules: StationRules, now: float) -> int:
-    """Replace the visits of one badge with those built from all its taps; return how many there are."""
+def rebuild_badge(
+    conn: sqlite3.Connection, site: str, badge: str, rules: StationRules, now: float, since: float | None = None
+) -> int:
+    """Rebuild one badge's visits from its taps; return how many were (re)built.
+
+    With `since` (the earliest new tap), only visits from the last one that started before it are rebuilt:
+    the builder's state at a visit's opening tap does not depend on earlier taps, so earlier visits stand.
+    """
+    start = 0.0
+    if since is not None:
+        anchor = conn.execute(
+            "SELECT MAX(start_epoch) FROM visits WHERE site=? AND badge=? AND start_epoch < ?", (site, badge, since)
+        ).fetchone()[0]
+        start = anchor if anchor is not None else 0.0
     taps = [
         TapPoint(
             event_id=r["event_id"],
@@ -32,10 +44,10 @@ def rebuild_badge(conn: sqlite3.Connection, site: str, badge: str, rules: Statio
             mono_ms=r["mono_ms"],
             sig_ok=None if r["sig_ok"] is None else bool(r["sig_ok"]),
         )
-        for r in conn.execute("SELECT * FROM taps WHERE site=? AND badge=?", (site, badge))
+        for r in conn.execute("SELECT * FROM taps WHERE site=? AND badge=? AND ts_epoch >= ?", (site, badge, start))
     ]
     visits = build_visits(taps, rules, now)
-    conn.execute("DELETE FROM visits WHERE site=? AND badge=?", (site, badge))
+    conn.execute("DELETE FROM visits WHERE site=? AND badge=? AND start_epoch >= ?", (site, badge, start))
     conn.executemany(
         'INSERT INTO visits(site, badge, zone, station, start_event, end_event, start, start_epoch, "end", dwell_s,'
         " timed_out, sig_ok) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -22,13 +22,22 @@ def _visitors(conn: sqlite3.Connection, badges: tuple[str, ...]) -> dict[str, di
     return {r["badge_id"]: {"name": r["name"] or "", "company": r["company"] or ""} for r in rows}
 
 
-def _closed_visits(conn: sqlite3.Connection, site: str, badge: str, until_epoch: float) -> tuple[dict[str, Any], ...]:
+def _closed_visits(
+    conn: sqlite3.Connection, site: str, badge: str, until_epoch: float, rule_set: RuleSet
+) -> tuple[dict[str, Any], ...]:
+    """Closed visits of a badge that some dwell rule could match: in a rule's zone, long enough, ended by now."""
+    dwell_rules = [r.when.dwell for r in rule_set.rules if r.when.dwell is not None]
+    if not dwell_rules:
+        return ()
+    zones = sorted({d.zone for d in dwell_rules})
+    shortest = min(d.min_minutes for d in dwell_rules) * 60
     rows = conn.execute(
         'SELECT zone, station, start_event, end_event, start, "end", dwell_s FROM visits WHERE site=? AND badge=?'
-        ' AND "end" IS NOT NULL AND start_epoch <= ? ORDER BY start_epoch',
-        (site, badge, until_epoch),
+        f' AND "end" IS NOT NULL AND zone IN ({",".join("?" * len(zones))}) AND dwell_s >= ?'
+        " AND start_epoch + dwell_s <= ? ORDER BY start_epoch",
+        (site, badge, *zones, shortest, until_epoch + 0.001),
     )
-    return tuple(dict(row) for row in rows if to_epoch(row["end"]) <= until_epoch + 0.001)
+    return tuple(dict(row) for row in rows)
 
 
 def count_in_window(conn: sqlite3.Connection, count: Count, site: str, rep: str | None, until: float) -> int:
@@ -57,7 +66,7 @@ def facts_for(conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet) -
         badge = badge_key(data)
         tapped = () if data.ndef is not None and data.ndef.role == "rep" else (badge,)
         return EventFacts(envelope.id, envelope.kind, envelope.site, envelope.station, envelope.ts, ts_epoch, tapped,
-                          zone=data.zone, visits=_closed_visits(conn, envelope.site, badge, ts_epoch),
+                          zone=data.zone, visits=_closed_visits(conn, envelope.site, badge, ts_epoch, rule_set),
                           visitors=_visitors(conn, tapped))  # fmt: skip
     if not isinstance(envelope.data, NoteData):
         return None
