@@ -24,6 +24,13 @@ def run(
         settings = load_config(config)
     except ConfigError as exc:
         raise fail_config(exc.source, exc.errors) from None
+    import sqlite3
+
     from edge.agent.runner import Agent
 
-    Agent(settings).run_forever()
+    try:
+        agent = Agent(settings)
+    except (OSError, sqlite3.Error) as exc:
+        typer.echo(f"error: cannot use data_dir {settings.data_dir}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    agent.run_forever()

@@ -1,0 +1,41 @@
+"""`tourtrace edge run` refuses bad configuration and an unusable data_dir with clear messages and exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tourtrace.cli.main import app
+
+
+def test_every_config_error_is_listed_with_its_path(tmp_path: Path) -> None:
+    config = tmp_path / "station.yaml"
+    config.write_text("site: Demo\nzone: 3\ntap_mode: sometimes\nbroker: {url: http://x}\nnote: {max_s: -1}\n")
+    result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
+    assert result.exit_code == 2
+    for expected in ("site: expected [a-z0-9]", "station: required", "zone: expected str, got int",
+                     "data_dir: required", "tap_mode: expected one of toggle|enter_only",
+                     "broker.url: expected mqtt://", "note.max_s: must be > 0"):  # fmt: skip
+        assert expected in result.output, (expected, result.output)
+    assert "Traceback" not in result.output
+
+
+def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    config = tmp_path / "station.yaml"
+    config.write_text(
+        f"site: demo\nstation: gate-a\nzone: injection\ndata_dir: {blocker}/sub\nreader: udp:127.0.0.1:9\n"
+    )
+    result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"error: cannot use data_dir {blocker}/sub" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_yaml_names_line_and_column(tmp_path: Path) -> None:
+    config = tmp_path / "station.yaml"
+    config.write_text("site: demo\nstation: [unclosed\n")
+    result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
+    assert result.exit_code == 2 and "invalid YAML" in result.output and "line 3" in result.output
