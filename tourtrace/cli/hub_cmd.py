@@ -28,9 +28,24 @@ def serve(
         settings = load_settings(config, {"broker": broker, "db": db, "http": http, "sample_data": sample_data or None})
     except HubConfigError as exc:
         raise fail_config(exc.source, exc.errors) from None
+    import sqlite3
+
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.service import load_site_keys
+    from hub.store.db import open_database
+
+    try:
+        open_database(settings.db).close()
+    except (OSError, sqlite3.Error) as exc:
+        typer.echo(f"error: cannot use the database {settings.db}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        load_site_keys(settings)
+    except OSError as exc:
+        typer.echo(f"error: cannot read a site key file: {exc}", err=True)
+        raise typer.Exit(2) from None
 
     if not settings.admin_token:
         typer.echo("warning: no admin token; set TOURTRACE_ADMIN_TOKEN to use the API", err=True)

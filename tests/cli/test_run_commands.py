@@ -1,4 +1,4 @@
-"""`tourtrace edge run` refuses bad configuration and an unusable data_dir with clear messages and exit code 2."""
+"""`edge run` and `hub serve` refuse bad configuration, data dirs and databases clearly (exit 2)."""
 
 from __future__ import annotations
 
@@ -39,3 +39,11 @@ def test_unreadable_yaml_names_line_and_column(tmp_path: Path) -> None:
     config.write_text("site: demo\nstation: [unclosed\n")
     result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
     assert result.exit_code == 2 and "invalid YAML" in result.output and "line 3" in result.output
+
+
+def test_hub_serve_refuses_an_unusable_database(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = CliRunner().invoke(app, ["hub", "serve", "--db", f"{blocker}/hub.sqlite3", "--http", "127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert f"error: cannot use the database {blocker}/hub.sqlite3" in result.output
