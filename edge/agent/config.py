@@ -62,6 +62,7 @@ class NoteSettings:
     max_active: int | None = None
     beam: float | None = None
     lattice_beam: float | None = None
+    button_pin: int | None = None  # a push button (BCM pin) that starts/ends a note, as a rep badge tap does
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ def parse_config(obj: object, source: str = "station.yaml") -> StationConfig:
         max_active=c.typed(n, "max_active", "note", (int,), None),
         beam=c.typed(n, "beam", "note", num, None),
         lattice_beam=c.typed(n, "lattice_beam", "note", num, None),
+        button_pin=c.typed(n, "button_pin", "note", (int,), None),
     )
     feedback = FeedbackSettings(
         backend=c.typed(fb, "backend", "feedback", (str,), "none"),

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from edge.agent.config import StationConfig
 from edge.voice.notes import NoteRecorder, NoteResult, RecorderSettings
@@ -67,6 +68,8 @@ class VoiceNotes:
         self.on_problem = on_problem
         self.presence = ZonePresence(config.tap_mode, config.dwell_timeout_s)
         self.recorder: NoteRecorder | None = None
+        self.button: Any = None
+        self.last_rep: str | None = None
 
     @property
     def mic(self) -> str:
@@ -92,6 +95,29 @@ class VoiceNotes:
         missing = self.recorder.missing_vocabulary()
         if missing:
             self.on_problem(f"vocabulary words not in the model: {', '.join(missing)}")
+        self._attach_button()
+
+    def _attach_button(self) -> None:
+        pin = self.config.note.button_pin
+        if pin is None:
+            return
+        try:
+            from gpiozero import Button
+
+            self.button = Button(pin)
+        except Exception as exc:  # no GPIO here, pin busy, no pin factory: report and go on without the button
+            self.on_problem(f"note button on GPIO{pin} unavailable: {exc}")
+            return
+        self.button.when_pressed = self.button_pressed
+
+    def button_pressed(self) -> None:
+        """Start a note for the last rep seen here, or end the running one."""
+        if self.recorder is None:
+            return
+        if self.recorder.recording:
+            self.recorder.stop()
+        else:
+            self.recorder.start(self.last_rep, self.presence.present(), trigger="button")
 
     def reconfigure(self, config: StationConfig) -> None:
         """Use new station settings (pushed by the hub) from the next note and tap on."""
@@ -111,6 +137,7 @@ class VoiceNotes:
 
     def rep_tapped(self, rep_badge: str) -> None:
         """Start a note, or end the running one (second rep tap)."""
+        self.last_rep = rep_badge
         if self.recorder is None:
             return
         if self.recorder.recording:
@@ -119,5 +146,7 @@ class VoiceNotes:
             self.recorder.start(rep_badge, self.presence.present())
 
     def close(self) -> None:
+        if self.button is not None:
+            self.button.close()
         if self.recorder is not None:
             self.recorder.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,3 +45,38 @@ def test_rep_tap_records_a_note_that_reaches_the_hub(
     assert agent.health.mic == "ok"
     event = hub.get("/api/visitors/V-0100/profile")
     assert [n["id"] for n in event["notes"]] == [note["id"]]
+
+
+def test_note_button_starts_a_note_for_the_last_rep(
+    hub: RunningHub,  # noqa: F811
+    station: Callable[..., tuple[Agent, TagEmulator]],  # noqa: F811
+    speech: SpeechMaker,
+    ko_model_dir: Path,
+) -> None:
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory
+
+    Device.pin_factory = MockFactory()
+    try:
+        wav = speech("고양이", before_s=0.3, after_s=1.5)
+        agent, reader = station(
+            "machining",
+            audio=f"wav:{wav}",
+            model=str(ko_model_dir),
+            note={"lang": "ko", "grammar": True, "vocabulary": list(GRAMMAR), "silence_ms": 600, "button_pin": 17},
+        )
+        time.sleep(0.5)
+        reader.present("0101AABBCCDD0200", encode_badge_message(Badge("V-0200", "visitor", None)), 0.3)
+        time.sleep(0.8)
+        agent.voice.last_rep = "R-009"
+        Device.pin_factory.pin(17).drive_low()  # press
+        Device.pin_factory.pin(17).drive_high()
+        notes = hub.wait_for("/api/notes", lambda n: len(n) == 1, timeout_s=20)
+        assert [(n["text"], n["rep_badge"], n["visitor_badges"]) for n in notes] == [("고양이", "R-009", ["V-0200"])]
+        assert hub.get("/api/notes/" + notes[0]["id"])["zone"] == "machining"
+        with sqlite3.connect(hub.settings.db) as conn:
+            (body,) = conn.execute("SELECT body FROM events WHERE id = ?", (notes[0]["id"],)).fetchone()
+        assert json.loads(body)["data"]["trigger"] == "button"
+    finally:
+        Device.pin_factory.close()
+        Device.pin_factory = None
