@@ -15,6 +15,7 @@ from hub.api import (
     routes_config,
     routes_export,
     routes_fleet,
+    routes_library,
     routes_notes,
     routes_rules,
     routes_visits,
@@ -63,6 +64,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_notes.router)
     app.include_router(routes_rules.router)
     app.include_router(routes_config.router)
+    app.include_router(routes_library.router)
     app.include_router(metrics.router)
     app.include_router(routes_badges.router)
     app.include_router(routes_admin.router)
