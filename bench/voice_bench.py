@@ -123,8 +123,8 @@ def main() -> None:
             record(model, notes[LENGTHS_S[0]], args.silence_ms, realtime=False)
             for seconds, path in notes.items():
                 note, wall = record(model, path, args.silence_ms, args.realtime)
-                audio_s = note.duration_ms / 1000
-                rows.append(Row(seconds, name, audio_s, wall, note.latency_ms, args.silence_ms, len(note.words)))
+                audio_s = note.data.duration_ms / 1000
+                rows.append(Row(seconds, name, audio_s, wall, note.latency_ms, args.silence_ms, len(note.data.words)))
             peak_mb = peak_mb or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             del model
     print(f"model {args.model.name}: load {load_s:.2f} s; RSS before load {rss_before:.0f} MB")

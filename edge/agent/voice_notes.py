@@ -131,9 +131,10 @@ class VoiceNotes:
         return () if self.recorder is None else self.recorder.missing_vocabulary()
 
     def _finished(self, result: NoteResult) -> None:
-        log.info("note by %s (%d ms, ended by %s): %s", result.rep_badge, result.duration_ms, result.ended_by.value,
-                 result.text)  # fmt: skip
-        self.on_note(result.to_note_data())
+        data = result.data
+        log.info("note by %s (%d ms, ended by %s): %s", data.rep_badge, data.duration_ms, result.ended_by.value,
+                 data.text)  # fmt: skip
+        self.on_note(data)
 
     def rep_tapped(self, rep_badge: str) -> None:
         """Start a note, or end the running one (second rep tap)."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.voice.audio import FRAME_MS, SAMPLE_RATE, AudioError, AudioSource, MicAbsent
-from edge.voice.recognizer import Model, Transcriber, Word, missing_words
+from edge.voice.recognizer import Model, Transcriber, missing_words
 from edge.voice.retention import KeptAudio, audio_dir, keep_audio, prune_expired
 from edge.voice.vad import Endpointer, VadState
 from protocol.messages import NoteData
@@ -63,37 +63,14 @@ class RecorderSettings:
 
 @dataclass(frozen=True)
 class NoteResult:
-    """A finished note: everything `note.data` carries plus how the recording went."""
+    """A finished note: the protocol `note.data`, the kept recording, and how the recording went."""
 
-    trigger: str
-    rep_badge: str | None
-    visitor_badges: tuple[str, ...]
-    duration_ms: int
-    sample_rate: int
-    lang: str
-    model: str
-    text: str
-    words: tuple[Word, ...]
-    audio: KeptAudio | None
+    data: NoteData
+    kept: KeptAudio | None
     ended_by: NoteEnd
     oov: tuple[str, ...]
     speech_end_ms: int | None
     latency_ms: float
-
-    def to_note_data(self) -> NoteData:
-        """Return the protocol `note.data` message."""
-        return NoteData(
-            trigger=self.trigger,
-            rep_badge=self.rep_badge,
-            visitor_badges=self.visitor_badges,
-            duration_ms=self.duration_ms,
-            sample_rate=self.sample_rate,
-            lang=self.lang,
-            model=self.model,
-            text=self.text,
-            words=self.words,
-            audio=None if self.audio is None else self.audio.ref(),
-        )
 
 
 @dataclass(frozen=True)
@@ -260,7 +237,7 @@ class NoteRecorder:
         audio = None
         if kept is not None and settings.data_dir is not None:
             audio = self._keep(bytes(kept), settings.data_dir, settings.keep_audio_days)
-        return NoteResult(
+        data = NoteData(
             trigger=job.trigger,
             rep_badge=job.rep_badge,
             visitor_badges=job.visitor_badges,
@@ -270,7 +247,11 @@ class NoteRecorder:
             model=self.model.name,
             text=transcript.text,
             words=transcript.words,
-            audio=audio,
+            audio=None if audio is None else audio.ref(),
+        )
+        return NoteResult(
+            data=data,
+            kept=audio,
             ended_by=ended_by,
             oov=transcriber.oov,
             speech_end_ms=endpointer.speech_end_ms,

@@ -64,13 +64,13 @@ def test_note_ends_on_silence_with_transcript_and_badges(ko_model, speech):
     rec, got = _recorder(ko_model, f"wav:{path}")
     note = _record_one(rec, got)
     assert note.ended_by is NoteEnd.SILENCE
-    assert note.text == "안녕하세요 물 좀 주세요"
-    assert (note.rep_badge, note.visitor_badges, note.trigger) == ("REP-7", ("V-1", "V-2"), "rep_badge")
+    assert note.data.text == "안녕하세요 물 좀 주세요"
+    assert (note.data.rep_badge, note.data.visitor_badges, note.data.trigger) == ("REP-7", ("V-1", "V-2"), "rep_badge")
     assert note.speech_end_ms is not None
-    assert note.duration_ms == note.speech_end_ms + 800
-    assert note.duration_ms < _duration_ms(path) - 1000
-    assert all(w.end * 1000 <= note.duration_ms for w in note.words)
-    assert (note.sample_rate, note.lang, note.model, note.audio) == (16000, "ko", "model", None)
+    assert note.data.duration_ms == note.speech_end_ms + 800
+    assert note.data.duration_ms < _duration_ms(path) - 1000
+    assert all(w.end * 1000 <= note.data.duration_ms for w in note.data.words)
+    assert (note.data.sample_rate, note.data.lang, note.data.model, note.kept) == (16000, "ko", "model", None)
     assert note.latency_ms < 1000
 
 
@@ -79,7 +79,7 @@ def test_note_is_cut_at_max_s(ko_model, speech):
     rec, got = _recorder(ko_model, f"wav:{path}", max_s=1.0, silence_ms=3000)
     note = _record_one(rec, got)
     assert note.ended_by is NoteEnd.MAX_S
-    assert note.duration_ms == 1000
+    assert note.data.duration_ms == 1000
     assert _duration_ms(path) > 2000
 
 
@@ -94,13 +94,13 @@ def test_second_tap_stops_a_realtime_recording(ko_model, speech):
     assert got.done.wait(10)
     note = got.notes[0]
     assert note.ended_by is NoteEnd.STOP
-    assert 400 <= note.duration_ms <= 1200
+    assert 400 <= note.data.duration_ms <= 1200
     assert not rec.recording
 
 
 def test_note_data_matches_the_wire_contract(ko_model, speech):
     rec, got = _recorder(ko_model, f"wav:{speech('고양이', after_s=1.5)}")
-    data = _record_one(rec, got).to_note_data().to_dict()
+    data = _record_one(rec, got).data.to_dict()
     assert NoteData.from_dict(data).to_dict() == data
     assert set(data) == {
         "trigger", "rep_badge", "visitor_badges", "duration_ms", "sample_rate", "lang", "model", "text",
@@ -113,16 +113,16 @@ def test_kept_audio_has_sha256_and_expiry(ko_model, speech, tmp_path: Path):
     rec, got = _recorder(ko_model, f"wav:{speech('병원', after_s=1.5)}", keep_audio_days=7, data_dir=tmp_path)
     before = datetime.now(UTC)
     note = _record_one(rec, got)
-    assert note.audio is not None
-    assert note.audio.path.parent == tmp_path / "audio"
-    content = note.audio.path.read_bytes()
-    assert hashlib.sha256(content).hexdigest() == note.audio.sha256
-    with wave.open(str(note.audio.path)) as wav:
+    assert note.kept is not None
+    assert note.kept.path.parent == tmp_path / "audio"
+    content = note.kept.path.read_bytes()
+    assert hashlib.sha256(content).hexdigest() == note.kept.sha256
+    with wave.open(str(note.kept.path)) as wav:
         assert (wav.getframerate(), wav.getnchannels()) == (16000, 1)
-        assert wav.getnframes() * 1000 // 16000 == note.duration_ms
-    assert timedelta(days=7) - timedelta(seconds=5) <= note.audio.kept_until - before <= timedelta(days=7, seconds=5)
-    ref = note.to_note_data().to_dict()["audio"]
-    assert ref == {"sha256": note.audio.sha256, "kept_until": note.audio.kept_until.isoformat(timespec="seconds")}
+        assert wav.getnframes() * 1000 // 16000 == note.data.duration_ms
+    assert timedelta(days=7) - timedelta(seconds=5) <= note.kept.kept_until - before <= timedelta(days=7, seconds=5)
+    ref = note.data.to_dict()["audio"]
+    assert ref == {"sha256": note.kept.sha256, "kept_until": note.kept.kept_until.isoformat(timespec="seconds")}
 
 
 def test_out_of_lexicon_vocabulary_is_reported_on_the_note(ko_model, speech):
@@ -130,7 +130,7 @@ def test_out_of_lexicon_vocabulary_is_reported_on_the_note(ko_model, speech):
     assert rec.missing_vocabulary() == ("热处理",)
     note = _record_one(rec, got)
     assert note.oov == ("热处理",)
-    assert note.text == "안녕하세요"
+    assert note.data.text == "안녕하세요"
 
 
 def test_missing_microphone_is_reported_not_raised(ko_model):
