@@ -1,8 +1,8 @@
 """Station outbox drain after an outage (10k events) and agent RSS/CPU at idle and under 10 taps/s.
 
 Drain: a running agent's outbox fills with N events while the broker is down (appended straight into the
-outbox file, as taps are), the broker comes back and the drain to the broker (outbox empty) and to the hub
-(all stored) is timed. Baseline: a bare paho client publishing the same payloads at QoS 1.
+outbox file, as taps are), the broker comes back and the drain to the broker (every event PUBACKed) and to the
+hub (all stored and acknowledged back) is timed. Baseline: a bare paho client publishing the same payloads at QoS 1.
 Resources: /proc of the agent process over a window at idle, then while emulated NFC badges are presented
 10 times a second through nfcpy's udp driver (the real reader path).
 """
@@ -24,7 +24,7 @@ from firmware_config.local_broker import LocalBroker
 from tests.reliability.harness import (
     AgentProcess,
     HubProcess,
-    outbox_depth,
+    outbox_unsent,
     seed_outbox,
     stored_count,
     wait_until,
@@ -79,7 +79,7 @@ def run(count: int, window_s: float) -> list[Figure]:
         seed_outbox(agent.outbox_path, "bench", "gate-a", count)
         broker.start()
         start = time.monotonic()
-        wait_until(lambda: outbox_depth(agent.outbox_path) == 0, 600, 0.05)
+        wait_until(lambda: outbox_unsent(agent.outbox_path) == 0, 600, 0.05)  # every event PUBACKed
         to_broker = time.monotonic() - start
         wait_until(lambda: stored_count(hub.db, "bench") >= count, 600, 0.05)
         to_hub = time.monotonic() - start
