@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import struct
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.client import PUBACK
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -106,10 +108,20 @@ class HubClient:
         self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
 
-    def ack(self, message: InMessage) -> None:
-        """Acknowledge a stored message (PUBACK for QoS 1)."""
-        if message.qos > 0:
-            self.client.ack(message.mid, message.qos)
+    def ack(self, messages: list[InMessage]) -> None:
+        """Acknowledge stored messages (PUBACK for QoS 1), in order.
+
+        paho's `ack()` queues one packet and wakes its network thread once per message; for a committed batch
+        the PUBACKs are queued as one write instead (same bytes on the wire, one wake-up).
+        """
+        mids = [m.mid for m in messages if m.qos == 1]
+        queue = getattr(self.client, "_packet_queue", None)
+        if queue is None or len(mids) < 2:
+            for message in messages:
+                if message.qos > 0:
+                    self.client.ack(message.mid, message.qos)
+            return
+        queue(PUBACK, b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids), mids[-1], 1)
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
         """Publish at QoS 1 (used for station config)."""

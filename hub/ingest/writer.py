@@ -43,7 +43,7 @@ class IngestWriter:
     def __init__(
         self,
         db_path: str,
-        ack: Callable[[InMessage], None],
+        ack: Callable[[list[InMessage]], None],
         default_tap_mode: str = "toggle",
         default_dwell_timeout_s: int = 3600,
         sig_check: SigCheck | None = None,
@@ -148,8 +148,7 @@ class IngestWriter:
                     break
                 backoff = min(backoff * 2, 5.0)
                 continue
-            for message in pending:
-                self.ack(message)
+            self.ack(pending)
             for hook in self.after_commit:
                 try:
                     hook(result)
