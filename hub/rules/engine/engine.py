@@ -122,16 +122,24 @@ class RulesEngine:
 
     def derive(self, conn: sqlite3.Connection, result: BatchResult) -> None:
         """Apply the rules to a batch's new taps and notes inside the ingest transaction (after notes analysis)."""
+        rules = self.rule_set
+        kinds = {kind for rule in rules.rules for kind in rule.when.events}
         for envelope in result.new_events:
-            if envelope.kind not in ("tap", "note"):
+            if envelope.kind not in ("tap", "note") or envelope.kind not in kinds:
                 continue
-            conn.execute("SAVEPOINT rules_event")
             try:
-                apply_actions(conn, self.actions_for(conn, envelope))
-                conn.execute("RELEASE rules_event")
+                actions = self.actions_for(conn, envelope, rules)
+                if not actions:
+                    continue
+                conn.execute("SAVEPOINT rules_event")
+                try:
+                    apply_actions(conn, actions)
+                except Exception:
+                    conn.execute("ROLLBACK TO rules_event")
+                    raise
+                finally:
+                    conn.execute("RELEASE rules_event")
             except Exception:
-                conn.execute("ROLLBACK TO rules_event")
-                conn.execute("RELEASE rules_event")
                 log.exception("rules failed on event %s; the event is stored without rule actions", envelope.id)
 
     def fire_due(self, conn: sqlite3.Connection, now: float) -> int:

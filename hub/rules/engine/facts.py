@@ -22,6 +22,10 @@ def _visitors(conn: sqlite3.Connection, badges: tuple[str, ...]) -> dict[str, di
     return {r["badge_id"]: {"name": r["name"] or "", "company": r["company"] or ""} for r in rows}
 
 
+def _needs_visitors(rule_set: RuleSet) -> bool:
+    return any(rule.when.visitor for rule in rule_set.rules)
+
+
 def _closed_visits(
     conn: sqlite3.Connection, site: str, badge: str, until_epoch: float, rule_set: RuleSet
 ) -> tuple[dict[str, Any], ...]:
@@ -67,7 +71,7 @@ def facts_for(conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet) -
         tapped = () if data.ndef is not None and data.ndef.role == "rep" else (badge,)
         return EventFacts(envelope.id, envelope.kind, envelope.site, envelope.station, envelope.ts, ts_epoch, tapped,
                           zone=data.zone, visits=_closed_visits(conn, envelope.site, badge, ts_epoch, rule_set),
-                          visitors=_visitors(conn, tapped))  # fmt: skip
+                          visitors=_visitors(conn, tapped) if _needs_visitors(rule_set) else {})  # fmt: skip
     if not isinstance(envelope.data, NoteData):
         return None
     note = get_note(conn, envelope.id) or {}
