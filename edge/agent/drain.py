@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from edge.agent.outbox import Outbox
 from edge.agent.session import MqttSession
@@ -17,8 +18,11 @@ STALE_SENT_S = 600.0  # a hub ack that never came (lost while we were offline): 
 class Drainer:
     """Keeps up to `window` events in flight; PUBACKs (paho's thread) mark rows sent, in batches here."""
 
-    def __init__(self, outbox: Outbox, session: MqttSession, window: int = 500) -> None:
+    def __init__(
+        self, outbox: Outbox, session: MqttSession, window: int = 500, on_drained: Callable[[], None] | None = None
+    ) -> None:
         self.outbox = outbox
+        self.on_drained = on_drained  # called when the hub's acks empty the outbox (fresh status for the fleet)
         self.session = session
         self.window = window
         self._lock = threading.Lock()
@@ -81,7 +85,8 @@ class Drainer:
             sent, self._sent = self._sent, []
             hub_acked, self._hub_acked = self._hub_acked, []
         self.outbox.mark_sent(sent)
-        self.outbox.delete_ids(hub_acked)
+        if self.outbox.delete_ids(hub_acked) and self.on_drained is not None and self.outbox.stats().depth == 0:
+            self.on_drained()
 
     def _requeue(self) -> None:
         if self._resend_all.is_set():

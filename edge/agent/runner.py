@@ -53,7 +53,7 @@ class Agent:
         self.ack_topic = str(Topic(config.site, config.station, "ack"))
         self.session.subscriptions.extend([self.config_topic, self.ack_topic])
         self.pushed = PushedConfigStore(data_dir)
-        self.drainer = Drainer(self.outbox, self.session)
+        self.drainer = Drainer(self.outbox, self.session, on_drained=self.publish_status)
         self.reader = ReaderLoop(config.reader, config.debounce_s, on_tap=self.on_tap, on_state=self._on_reader_state)
         self.voice = VoiceNotes(config, on_note=lambda data: self._record_note(data), on_problem=self._on_problem)
         self.feedback = self._feedback()

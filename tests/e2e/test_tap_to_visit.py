@@ -83,11 +83,13 @@ def test_card_held_on_the_reader_gives_one_tap(
 def test_fleet_view_and_metrics_reflect_the_station(
     hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
-    agent, reader = station("injection")
+    agent, reader = station("injection", status_interval_s=60)  # no periodic status within this test
     time.sleep(0.3)
     reader.present(VISITOR_UID, _badge(site_key[0], "V-0004", VISITOR_UID), 0.3)
     stations: list[dict[str, Any]] = hub.wait_for(
-        "/api/stations", lambda s: len(s) == 1 and s[0]["reader"] == "present" and s[0]["last_seq"] == 1
+        "/api/stations",
+        lambda s: len(s) == 1 and s[0]["reader"] == "present" and s[0]["last_seq"] == 1 and s[0]["outbox_depth"] == 0,
+        timeout_s=5,
     )
     assert stations[0]["online"] is True and stations[0]["outbox_depth"] == 0
     assert stations[0]["station"] == "gate-injection"
