@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import paho.mqtt.client as mqtt
+
 from edge.agent.outbox import Outbox
 from edge.agent.session import MqttSession
 
@@ -16,7 +18,11 @@ STALE_SENT_S = 600.0  # a hub ack that never came (lost while we were offline): 
 
 
 class Drainer:
-    """Keeps up to `window` events in flight; PUBACKs (paho's thread) mark rows sent, in batches here."""
+    """Keeps up to `window` events in flight; rows whose PUBACK came are marked sent here, in batches.
+
+    PUBACKs are read from each publish's MQTTMessageInfo rather than matched by mid in the callback: the
+    callback can run before publish() returns the mid, and statuses share the mid space.
+    """
 
     def __init__(
         self, outbox: Outbox, session: MqttSession, window: int = 500, on_drained: Callable[[], None] | None = None
@@ -26,9 +32,7 @@ class Drainer:
         self.session = session
         self.window = window
         self._lock = threading.Lock()
-        self._inflight: dict[int, int] = {}  # mid -> outbox rowid
-        self._early: set[int] = set()  # PUBACKs that beat publish() returning its mid
-        self._sent: list[int] = []
+        self._inflight: dict[int, mqtt.MQTTMessageInfo] = {}  # outbox rowid -> its publish
         self._hub_acked: list[str] = []
         self._resend_all = threading.Event()
         self._wake = threading.Event()
@@ -44,13 +48,7 @@ class Drainer:
         self._wake.set()
 
     def on_acked(self, mid: int) -> None:
-        """Record a broker PUBACK (called on paho's network thread)."""
-        with self._lock:
-            rowid = self._inflight.pop(mid, None)
-            if rowid is None:
-                self._early.add(mid)
-            else:
-                self._sent.append(rowid)
+        """A PUBACK came (paho's network thread): wake up to record it."""
         self._wake.set()
 
     def on_hub_ack(self, event_ids: tuple[str, ...], resend: bool = False) -> None:
@@ -60,10 +58,6 @@ class Drainer:
         if resend:
             self._resend_all.set()
         self._wake.set()
-
-    def in_flight(self) -> int:
-        with self._lock:
-            return len(self._inflight)
 
     def run(self, stop: threading.Event) -> None:
         """Loop until stop is set: record acks, hand unsent rows to paho while connected."""
@@ -80,11 +74,21 @@ class Drainer:
                 stop.wait(1.0)
         self._record_acks()
 
+    def _broker_acked(self) -> list[int]:
+        """Take the rows whose publish was acknowledged; forget publishes paho refused (they stay unsent)."""
+        done = []
+        for rowid, info in list(self._inflight.items()):
+            if info.rc not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_AGAIN):
+                del self._inflight[rowid]
+            elif info.is_published():
+                del self._inflight[rowid]
+                done.append(rowid)
+        return done
+
     def _record_acks(self) -> None:
         with self._lock:
-            sent, self._sent = self._sent, []
             hub_acked, self._hub_acked = self._hub_acked, []
-        self.outbox.mark_sent(sent)
+        self.outbox.mark_sent(self._broker_acked())
         if self.outbox.delete_ids(hub_acked) and self.on_drained is not None and self.outbox.stats().depth == 0:
             self.on_drained()
 
@@ -97,16 +101,8 @@ class Drainer:
             self.outbox.resend(sent_before=time.time() - STALE_SENT_S)
 
     def _send_more(self) -> None:
-        with self._lock:
-            room = self.window - len(self._inflight)
-            busy = set(self._inflight.values())
+        room = self.window - len(self._inflight)
         if room <= 0:
             return
-        for item in self.outbox.unsent(room, skip=busy):
-            mid = self.session.publish(item.topic, item.payload)
-            with self._lock:
-                if mid in self._early:
-                    self._early.discard(mid)
-                    self._sent.append(item.rowid)
-                else:
-                    self._inflight[mid] = item.rowid
+        for item in self.outbox.unsent(room, skip=set(self._inflight)):
+            self._inflight[item.rowid] = self.session.publish(item.topic, item.payload)

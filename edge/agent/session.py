@@ -91,10 +91,9 @@ class MqttSession:
         self.client.connect_async(self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s)
         self.client.loop_start()
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> int:
-        """Hand a QoS 1 message to paho and return its mid (paho resends it after a reconnect)."""
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
-        return int(info.mid)
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> mqtt.MQTTMessageInfo:
+        """Hand a QoS 1 message to paho (which resends it after a reconnect); the info tells when it is PUBACKed."""
+        return self.client.publish(topic, payload, qos=1, retain=retain)
 
     def stop(self, final: tuple[str, bytes] | None = None) -> None:
         """Publish a final retained message if connected, then disconnect cleanly."""
