@@ -114,9 +114,6 @@ class HubRuntime:
             return False
         return verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig)
 
-    def db(self) -> object:
-        return connect(self.settings.db)
-
     def _sweep_timeouts(self) -> None:
         conn = connect(self.settings.db)
         try:

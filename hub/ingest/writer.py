@@ -103,8 +103,7 @@ class IngestWriter:
                     record_status(self.conn, item, received_at)
                 elif item.kind in ("tap", "note"):
                     heard[(item.site, item.station)] = item
-            for latest in heard.values():
-                touch_station(self.conn, latest, received_at)
+            self._touch_stations(heard, result, received_at)
             insert_dead_letters(self.conn, dead, result)
             self._rebuild_visits(result)
             for derive in self.derivers:
@@ -114,6 +113,17 @@ class IngestWriter:
             self.conn.execute("ROLLBACK")
             raise
         return result
+
+    def _touch_stations(self, heard: dict[tuple[str, str], Envelope], result: BatchResult, received_at: str) -> None:
+        counts: dict[tuple[str, str], int] = {}
+        top: dict[tuple[str, str], int] = {}
+        for event in result.new_events:
+            if event.kind in ("tap", "note"):
+                key = (event.site, event.station)
+                counts[key] = counts.get(key, 0) + 1
+                top[key] = max(top.get(key, 0), event.seq)
+        for key, latest in heard.items():
+            touch_station(self.conn, latest, received_at, top.get(key, latest.seq), counts.get(key, 0))
 
     def _rebuild_visits(self, result: BatchResult) -> None:
         now = time.time()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -120,28 +119,3 @@ def list_dead_letters(conn: sqlite3.Connection, limit: int = 100, offset: int = 
         (limit, offset),
     )
     return [dict(row) for row in rows]
-
-
-def get_event(conn: sqlite3.Connection, event_id: str) -> dict[str, object] | None:
-    """Return one stored event with its decoded body."""
-    row = conn.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-    if row is None:
-        return None
-    event = dict(row)
-    event["body"] = json.loads(row["body"])
-    return event
-
-
-def seq_gaps(conn: sqlite3.Connection, site: str, station: str) -> list[tuple[int, int]]:
-    """Return missing seq ranges (inclusive) among a station's tap and note events."""
-    seqs = [
-        r[0]
-        for r in conn.execute(
-            "SELECT seq FROM events WHERE site=? AND station=? AND kind IN ('tap','note') ORDER BY seq", (site, station)
-        )
-    ]
-    gaps = []
-    for before, after in itertools.pairwise(seqs):
-        if after > before + 1:
-            gaps.append((before + 1, after - 1))
-    return gaps

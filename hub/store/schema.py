@@ -220,6 +220,18 @@ def _v7_dwell_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX visits_badge_zone_dwell ON visits(site, badge, zone, dwell_s)")
 
 
+def _v8_seq_gaps(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE stations ADD COLUMN max_event_seq INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE stations ADD COLUMN events_seen INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        "UPDATE stations SET"
+        " max_event_seq = (SELECT COALESCE(MAX(seq), 0) FROM events e WHERE e.site = stations.site"
+        "  AND e.station = stations.station AND e.kind IN ('tap', 'note')),"
+        " events_seen = (SELECT COUNT(*) FROM events e WHERE e.site = stations.site"
+        "  AND e.station = stations.station AND e.kind IN ('tap', 'note'))"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -228,6 +240,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v5_station_config,
     create_rules_tables,
     _v7_dwell_index,
+    _v8_seq_gaps,
 ]
 
 

@@ -36,13 +36,16 @@ def record_status(conn: sqlite3.Connection, envelope: Envelope, received_at: str
     )
 
 
-def touch_station(conn: sqlite3.Connection, envelope: Envelope, received_at: str) -> None:
-    """Note that a station was heard from (any event) so the fleet view lists it."""
+def touch_station(
+    conn: sqlite3.Connection, envelope: Envelope, received_at: str, max_seq: int, new_events: int
+) -> None:
+    """Note that a station was heard from, and count its newly stored taps and notes (seq gaps show as missing)."""
     conn.execute(
-        "INSERT INTO stations(site, station, state, status, status_ts, last_seen, last_seq) VALUES (?,?,?,?,?,?,?)"
-        " ON CONFLICT(site, station) DO UPDATE SET last_seen=excluded.last_seen,"
-        " last_seq=MAX(last_seq, excluded.last_seq)",
-        (envelope.site, envelope.station, "unknown", "{}", envelope.ts, received_at, envelope.seq),
+        "INSERT INTO stations(site, station, state, status, status_ts, last_seen, last_seq, max_event_seq,"
+        " events_seen) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(site, station) DO UPDATE SET"
+        " last_seen=excluded.last_seen, last_seq=MAX(last_seq, excluded.last_seq),"
+        " max_event_seq=MAX(max_event_seq, excluded.max_event_seq), events_seen=events_seen + excluded.events_seen",
+        (envelope.site, envelope.station, "unknown", "{}", envelope.ts, received_at, max_seq, max_seq, new_events),
     )
 
 
@@ -60,6 +63,7 @@ def list_stations(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                 "last_seen": row["last_seen"],
                 "status_ts": row["status_ts"],
                 "last_seq": row["last_seq"],
+                "missing_seq": max(0, row["max_event_seq"] - row["events_seen"]),
                 "outbox_depth": status.get("outbox_depth"),
                 "clock_synced": status.get("clock_synced"),
                 "config_rev": status.get("config_rev"),

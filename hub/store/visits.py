@@ -72,15 +72,6 @@ def rebuild_badge(
     return len(visits)
 
 
-def rebuild_all(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int) -> int:
-    """Rebuild every badge's visits (after a settings change or to repair derived data); return visit count."""
-    total = 0
-    now = time.time()
-    for site, badge in conn.execute("SELECT DISTINCT site, badge FROM taps").fetchall():
-        total += rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
-    return total
-
-
 def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> int:
     """Rebuild badges whose open visit has outlived its station's dwell timeout; return how many."""
     stale = conn.execute(
