@@ -48,6 +48,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "offline": ("离线", "Offline"),
     "last_seen": ("最近心跳", "Last seen"),
     "outbox": ("待发队列", "Outbox"),
+    "missing_seq": ("缺失事件", "Missing (seq gaps)"),
     "clock": ("时钟同步", "Clock synced"),
     "reader": ("读卡器", "Reader"),
     "mic": ("麦克风", "Mic"),

@@ -159,6 +159,8 @@ def fleet_light(station: dict[str, Any], now: float) -> tuple[str, list[str]]:
         reasons.append(f"reader {station['reader']}")
     if (station["outbox_depth"] or 0) > 100:
         reasons.append(f"outbox {station['outbox_depth']}")
+    if station.get("missing_seq"):
+        reasons.append(f"{station['missing_seq']} events missing (seq gaps)")
     try:
         if now - to_epoch(station["last_seen"]) > 300:
             reasons.append("silent > 5 min")

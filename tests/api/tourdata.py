@@ -49,8 +49,8 @@ def sample_tour(now: float | None = None) -> list[Envelope]:
     """V-0001 spends 3 min in injection then goes to heat-treat; V-0002 is in machining; R-007 dictates a note."""
     t0 = (now or time.time()) - 600
     return [
-        status("gate-injection", 1, t0),
-        tap("gate-injection", "injection", "V-0001", 2, t0 + 10),
+        status("gate-injection", 0, t0),  # a status carries the last seq the station assigned: none yet
+        tap("gate-injection", "injection", "V-0001", 1, t0 + 10),
         tap("gate-machining", "machining", "V-0002", 1, t0 + 20),
         tap("gate-heat-treat", "heat-treat", "V-0001", 1, t0 + 190),
         note("gate-heat-treat", "R-007", ("V-0001",), "这个阀体得热处理到HRC45才行，麻烦报价", 2, t0 + 200),
