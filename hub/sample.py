@@ -7,6 +7,7 @@ import sqlite3
 from hub.rules.analysis import default_library
 from hub.store.badges import Badge, upsert_badge
 from hub.store.library import load_library, save_library
+from hub.store.tx import transaction
 
 SAMPLE_BADGES = (
     Badge("V-0001", "visitor", name="张伟", company="华东阀门", rep="R-007"),
@@ -20,13 +21,8 @@ def load_sample_data(conn: sqlite3.Connection) -> bool:
     if load_library(conn) is not None:
         return False
     library = default_library()
-    save_library(conn, library)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
+        save_library(conn, library)
         for badge in SAMPLE_BADGES:
             upsert_badge(conn, badge)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return True

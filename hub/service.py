@@ -16,6 +16,7 @@ from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
 from hub.store.events import BatchResult
+from hub.store.tx import transaction
 from hub.store.visits import close_timed_out
 from protocol import Envelope, TapData, Topic
 from protocol.ack import Ack, chunked
@@ -119,11 +120,9 @@ class HubRuntime:
         try:
             while not self.stop_event.wait(10.0):
                 try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
-                    conn.execute("COMMIT")
+                    with transaction(conn):
+                        close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
                 except Exception:
-                    conn.execute("ROLLBACK") if conn.in_transaction else None
                     log.exception("dwell-timeout sweep failed")
         finally:
             conn.close()

@@ -13,6 +13,7 @@ from hub.store.audit import list_audit, record_change
 from hub.store.badges import get_badge
 from hub.store.notify_outbox import STATUSES, count_by_status, list_outbox, retry_now
 from hub.store.tokens import ROLES, create_token, list_tokens, revoke_token
+from hub.store.tx import transaction
 from hub.web.access import admin_only, fleet_readers, operators
 
 router = APIRouter()
@@ -46,11 +47,10 @@ def create(
     if errors:
         raise HTTPException(422, errors)
     name, role = payload["name"].strip(), payload["role"]
-    db.execute("BEGIN IMMEDIATE")
-    token_id, secret = create_token(db, name, role, principal.name, payload.get("rep_badge"))
-    record_change(db, principal.name, principal.role, "token.create", f"token:{token_id}",
-                  {"name": name, "role": role, "rep_badge": payload.get("rep_badge")})  # fmt: skip
-    db.execute("COMMIT")
+    with transaction(db):
+        token_id, secret = create_token(db, name, role, principal.name, payload.get("rep_badge"))
+        record_change(db, principal.name, principal.role, "token.create", f"token:{token_id}",
+                      {"name": name, "role": role, "rep_badge": payload.get("rep_badge")})  # fmt: skip
     return {"id": token_id, "name": name, "role": role, "rep_badge": payload.get("rep_badge"), "token": secret}
 
 
@@ -65,12 +65,10 @@ def revoke(
     token_id: RowId, principal: Principal = Depends(admin_only), db: sqlite3.Connection = Depends(get_db)
 ) -> dict[str, Any]:
     """Revoke a token at once."""
-    db.execute("BEGIN IMMEDIATE")
-    if not revoke_token(db, token_id):
-        db.execute("ROLLBACK")
-        raise HTTPException(404, f"no live token with id {token_id}")
-    record_change(db, principal.name, principal.role, "token.revoke", f"token:{token_id}")
-    db.execute("COMMIT")
+    with transaction(db):
+        if not revoke_token(db, token_id):
+            raise HTTPException(404, f"no live token with id {token_id}")
+        record_change(db, principal.name, principal.role, "token.revoke", f"token:{token_id}")
     return {"id": token_id, "revoked": True}
 
 
@@ -101,10 +99,8 @@ def retry(
     row_id: RowId, principal: Principal = Depends(operators), db: sqlite3.Connection = Depends(get_db)
 ) -> dict[str, Any]:
     """Queue a failed notification again."""
-    db.execute("BEGIN IMMEDIATE")
-    if not retry_now(db, row_id):
-        db.execute("ROLLBACK")
-        raise HTTPException(404, f"no failed notification with id {row_id}")
-    record_change(db, principal.name, principal.role, "notify.retry", f"notify:{row_id}")
-    db.execute("COMMIT")
+    with transaction(db):
+        if not retry_now(db, row_id):
+            raise HTTPException(404, f"no failed notification with id {row_id}")
+        record_change(db, principal.name, principal.role, "notify.retry", f"notify:{row_id}")
     return {"id": row_id, "status": "pending"}

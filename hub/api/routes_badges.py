@@ -11,6 +11,7 @@ from hub.api.auth import Principal
 from hub.api.deps import get_db
 from hub.store.audit import record_change
 from hub.store.badges import BADGE_ROLES, Badge, check_badge, get_badge, list_badges, upsert_badge
+from hub.store.tx import transaction
 from hub.web.access import badge_readers, badge_writers, rep_badge_of, visible_visitors
 
 router = APIRouter()
@@ -75,9 +76,8 @@ def register(
         rep = get_badge(db, badge.rep)
         if rep is None or rep["role"] != "rep":
             raise HTTPException(422, [f"rep: {badge.rep!r} is not a registered rep badge"])
-    db.execute("BEGIN IMMEDIATE")
-    created = upsert_badge(db, badge)
-    record_change(db, principal.name, principal.role, "badge.create" if created else "badge.update",
-                  f"badge:{badge.badge_id}", badge.to_dict())  # fmt: skip
-    db.execute("COMMIT")
+    with transaction(db):
+        created = upsert_badge(db, badge)
+        record_change(db, principal.name, principal.role, "badge.create" if created else "badge.update",
+                      f"badge:{badge.badge_id}", badge.to_dict())  # fmt: skip
     return {**(get_badge(db, badge.badge_id) or {}), "created": created}

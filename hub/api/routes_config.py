@@ -11,6 +11,7 @@ from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
 from hub.store.audit import record_change
 from hub.store.station_config import get_station_config, next_rev, save_station_config
+from hub.store.tx import transaction
 from hub.web.access import require_role
 from protocol import ConfigData, ContractError, Envelope, Topic, new_ulid, now_rfc3339
 
@@ -57,8 +58,7 @@ def push_config(
 ) -> dict[str, Any]:
     """Validate, store (next rev) and publish a station's configuration (retained); the station applies it live."""
     topic = _topic(site, station)
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(db):
         rev = next_rev(db, site, station)
         try:
             config = ConfigData.from_dict({**body, "rev": rev})
@@ -66,10 +66,6 @@ def push_config(
             raise HTTPException(422, str(exc).replace("data.", "", 1)) from None
         save_station_config(db, site, station, config, caller.name)
         record_change(db, caller.name, caller.role, "station_config.update", f"{site}/{station}", config.to_dict())
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
     envelope = Envelope(id=new_ulid(), kind="config", site=site, station=station, seq=rev, ts=now_rfc3339(),
                         boot="hub", mono_ms=0, clock_synced=True, data=config)  # fmt: skip
     runtime = request.app.state.runtime

@@ -14,6 +14,7 @@ from hub.rules.analysis import default_library
 from hub.rules.analysis.library import Library, LibraryError
 from hub.store.audit import record_change
 from hub.store.library import library_from_yaml, library_to_xlsx, library_to_yaml, load_library, save_library
+from hub.store.tx import transaction
 from hub.web.access import require_role
 
 router = APIRouter()
@@ -63,10 +64,9 @@ def replace_library(
         library = library_from_yaml(body.text)
     except LibraryError as exc:
         raise HTTPException(422, str(exc)) from None
-    save_library(db, library)
-    db.execute("BEGIN IMMEDIATE")
-    record_change(db, caller.name, caller.role, "library.replace", "library", {"revision": library.revision()})
-    db.execute("COMMIT")
+    with transaction(db):
+        save_library(db, library)
+        record_change(db, caller.name, caller.role, "library.replace", "library", {"revision": library.revision()})
     runtime = request.app.state.runtime
     if runtime is not None:
         runtime.notes.invalidate()

@@ -15,6 +15,7 @@ from hub.ingest.validate import classify
 from hub.store.db import open_database
 from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event
 from hub.store.stations import record_status, touch_station
+from hub.store.tx import transaction
 from hub.store.visits import rebuild_badge, station_rules
 from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
 
@@ -88,8 +89,7 @@ class IngestWriter:
         result = BatchResult()
         dead: list[DeadLetter] = []
         heard: dict[tuple[str, str], Envelope] = {}  # the latest tap/note of each station in this batch
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn):
             for message in batch:
                 item = classify(message.topic, message.payload, received_at)
                 if item is None:
@@ -108,10 +108,6 @@ class IngestWriter:
             self._rebuild_visits(result)
             for derive in self.derivers:
                 derive(self.conn, result)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
         return result
 
     def _touch_stations(self, heard: dict[tuple[str, str], Envelope], result: BatchResult, received_at: str) -> None:

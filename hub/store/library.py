@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import yaml
 
 from hub.rules.analysis.library import Library, LibraryError
+from hub.store.tx import transaction
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,24 +41,10 @@ def create_library_tables(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    if conn.in_transaction:
-        yield
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 def save_library(conn: sqlite3.Connection, library: Library) -> None:
     """Replace the stored library with `library` in one transaction."""
     data = library.to_dict()
-    with _transaction(conn):
+    with transaction(conn):
         create_library_tables(conn)
         for table in ("library_meta", "library_materials", "library_cards", "library_stock"):
             conn.execute(f"DELETE FROM {table}")
@@ -261,7 +247,7 @@ def recompute_note_analyses(
     changed = 0
     notes = note_texts(conn)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    with _transaction(conn):
+    with transaction(conn):
         for note_id, text in notes:
             result = analyze_text(text)
             blob = json.dumps(result, ensure_ascii=False, sort_keys=True)

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from typing import Any
 
+from hub.store.tx import transaction
 from protocol import now_rfc3339
 
 STATUSES = ("pending", "sending", "sent", "failed")
@@ -27,17 +28,12 @@ def enqueue(
 
 def claim_due(conn: sqlite3.Connection, now: float, limit: int = 20) -> list[dict[str, Any]]:
     """Mark due pending rows as sending and return them, in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn):
         rows = conn.execute(
             "SELECT * FROM notify_outbox WHERE status='pending' AND next_attempt_epoch <= ? ORDER BY id LIMIT ?",
             (now, limit),
         ).fetchall()
         conn.executemany("UPDATE notify_outbox SET status='sending' WHERE id=?", [(r["id"],) for r in rows])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return [_row(r) for r in rows]
 
 

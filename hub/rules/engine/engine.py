@@ -19,6 +19,7 @@ from hub.rules.engine.parse import RulesInvalid, parse_rules
 from hub.store.db import connect
 from hub.store.events import BatchResult
 from hub.store.rules_state import due_timers, finish_timer, followed_up
+from hub.store.tx import transaction
 from protocol import Envelope, now_rfc3339
 
 log = logging.getLogger(__name__)
@@ -159,14 +160,8 @@ class RulesEngine:
     def sweep(self, conn: sqlite3.Connection, now: float | None = None) -> int:
         """Reload a changed rules file and fire due timers in one transaction; return how many fired."""
         self.reload()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            fired = self.fire_due(conn, time.time() if now is None else now)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return fired
+        with transaction(conn):
+            return self.fire_due(conn, time.time() if now is None else now)
 
     def run(self, db_path: str, stop: threading.Event, interval_s: float = 5.0) -> None:
         """Sweep every interval_s until stop is set."""

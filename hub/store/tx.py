@@ -1,0 +1,25 @@
+"""One write transaction as a context manager, for every module that writes the hub database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block in one write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on any error).
+
+    Inside a transaction the caller already holds, the block simply joins it.
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
