@@ -5,11 +5,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import time
+from functools import lru_cache
 from pathlib import Path
 
 TIME_ERROR = 5  # adjtimex(2): clock not synchronised
 
 
+@lru_cache(maxsize=1)  # constant for the life of the process
 def boot_id() -> str:
     """Return the kernel's boot id; monotonic time is comparable only within one boot."""
     try:
@@ -23,12 +25,18 @@ def mono_ms() -> int:
     return time.monotonic_ns() // 1_000_000
 
 
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    """Load libc once: find_library runs ldconfig, far too slow for every event."""
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name, use_errno=True) if name else None
+
+
 def clock_synced() -> bool:
     """Ask adjtimex(2) whether the system clock is synchronised (NTP/chrony)."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    libc = _libc()
+    if libc is None:
         return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
     buf = ctypes.create_string_buffer(512)  # struct timex with modes = 0: read only
     state = libc.adjtimex(buf)
     return bool(state >= 0 and state != TIME_ERROR)
