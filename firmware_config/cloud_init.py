@@ -56,7 +56,10 @@ def station_files(layout: Layout, station: str) -> list[dict[str, Any]]:
     files = []
     if config.broker.password_file:
         broker["password_file"] = f"{ETC}/station.password"
-        password = Path(config.broker.password_file).read_text(encoding="utf-8").strip()
+        try:
+            password = config.broker.read_password() or ""
+        except ConfigError as exc:
+            raise EnrolError(exc.errors[0]) from None
         files.append(_file(broker["password_file"], password, "0640", "root:tourtrace"))
     if config.broker.ca_file:
         broker["ca_file"] = f"{ETC}/ca.crt"

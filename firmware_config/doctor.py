@@ -97,12 +97,10 @@ def check_model(config: StationConfig) -> Check:
 
 def try_broker(settings: BrokerSettings, timeout_s: float = 5.0) -> tuple[str, str]:
     """Connect with the station's credentials (and TLS); return (ok|auth|tls|network, what happened)."""
-    password = None
-    if settings.password_file:
-        try:
-            password = Path(settings.password_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            return "auth", f"cannot read password_file {settings.password_file}: {exc.strerror}"
+    try:
+        password = settings.read_password()
+    except ConfigError as exc:
+        return "auth", exc.errors[0]
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     if settings.username:
         client.username_pw_set(settings.username, password)

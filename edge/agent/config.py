@@ -44,6 +44,17 @@ class BrokerSettings:
     def tls(self) -> bool:
         return urlsplit(self.url).scheme == "mqtts"
 
+    def read_password(self) -> str | None:
+        """Return the password from password_file (None without one); ConfigError when it cannot be read."""
+        if not self.password_file:
+            return None
+        try:
+            return Path(self.password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                "station.yaml", [f"broker.password_file: cannot read {self.password_file}: {exc.strerror}"]
+            ) from None
+
 
 @dataclass(frozen=True)
 class OutboxSettings:

@@ -6,7 +6,6 @@ import logging
 import ssl
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -40,7 +39,7 @@ class MqttSession:
         client.max_inflight_messages_set(100)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         if settings.username:
-            client.username_pw_set(settings.username, self._read_password(settings.password_file))
+            client.username_pw_set(settings.username, settings.read_password())
         if settings.tls:
             client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_pre_connect = self._pre_connect
@@ -51,12 +50,6 @@ class MqttSession:
         self.client = client
         self.last_error = ""
         self._stopping = False
-
-    @staticmethod
-    def _read_password(path: str | None) -> str | None:
-        if not path:
-            return None
-        return Path(path).read_text(encoding="utf-8").strip()
 
     def _pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
         topic, payload = self._will()

@@ -47,3 +47,15 @@ def test_hub_serve_refuses_an_unusable_database(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["hub", "serve", "--db", f"{blocker}/hub.sqlite3", "--http", "127.0.0.1:9"])
     assert result.exit_code == 2
     assert f"error: cannot use the database {blocker}/hub.sqlite3" in result.output
+
+
+def test_unreadable_broker_password_file_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "station.yaml"
+    config.write_text(
+        f"site: demo\nstation: gate-a\nzone: injection\ndata_dir: {tmp_path / 'data'}\n"
+        f"broker: {{url: 'mqtt://127.0.0.1:1883', username: demo.gate-a, password_file: {tmp_path / 'missing'}}}\n"
+    )
+    result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"broker.password_file: cannot read {tmp_path / 'missing'}" in result.output
+    assert "data_dir" not in result.output

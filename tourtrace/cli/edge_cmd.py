@@ -30,6 +30,8 @@ def run(
 
     try:
         agent = Agent(settings)
+    except ConfigError as exc:
+        raise fail_config(exc.source, exc.errors) from None
     except (OSError, sqlite3.Error) as exc:
         typer.echo(f"error: cannot use data_dir {settings.data_dir}: {exc}", err=True)
         raise typer.Exit(2) from None
