@@ -123,14 +123,12 @@ class IngestWriter:
 
     def _rebuild_visits(self, result: BatchResult) -> None:
         now = time.time()
-        rules_by_site: dict[str, object] = {}
+        rules_by_site = {
+            site: station_rules(self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s)
+            for site, _ in result.new_taps
+        }
         for (site, badge), since in sorted(result.new_taps.items()):
-            rules = rules_by_site.get(site)
-            if rules is None:
-                rules = rules_by_site[site] = station_rules(
-                    self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s
-                )
-            rebuild_badge(self.conn, site, badge, rules, now, since)  # type: ignore[arg-type]
+            rebuild_badge(self.conn, site, badge, rules_by_site[site], now, since)
 
     def run(self, stop: threading.Event) -> None:
         """Store and acknowledge batches until stop is set; on a database error retry the same batch."""
