@@ -9,10 +9,10 @@ from typing import Any
 
 from protocol import fields as f
 from protocol.errors import ContractError
-from protocol.ids import is_ulid
+from protocol.ids import ULID_RE, is_ulid
 from protocol.messages import ConfigData, NoteData, StatusData, TapData
 from protocol.timefmt import parse_rfc3339
-from protocol.topics import Topic, check_id
+from protocol.topics import ID_RE, Topic, check_id
 
 VERSION = 1
 MAX_PAYLOAD = 64 * 1024
@@ -20,6 +20,8 @@ EVENT_KINDS = ("tap", "note", "status", "config")
 
 Data = TapData | NoteData | StatusData | ConfigData
 _DATA_TYPES: dict[str, Any] = {"tap": TapData, "note": NoteData, "status": StatusData, "config": ConfigData}
+_ulid_match = ULID_RE.match
+_id_match = ID_RE.match
 
 
 @dataclass(frozen=True)
@@ -66,31 +68,67 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> Envelope:
-        """Validate a decoded JSON object; raise ContractError naming the first bad field."""
-        obj = f.as_object(obj, "")
-        version = f.get_int(obj, "v")
-        if version != VERSION:
-            raise ContractError(f"v: unsupported contract version {version} (this hub speaks {VERSION})")
-        event_id = f.get_str(obj, "id")
-        if not is_ulid(event_id):
-            raise ContractError(f"id: expected ULID, got {event_id!r}")
-        kind = f.get_choice(obj, "kind", EVENT_KINDS)
-        ts = f.get_str(obj, "ts")
+        """Validate a decoded JSON object; raise ContractError naming the first bad field.
+
+        Each field is checked inline for the common well-formed case; a field that fails the quick check goes
+        through its strict reader in protocol.fields, which either accepts it too or raises the exact error.
+        Fields are checked in wire order, so the first bad field is the one reported.
+        """
+        if type(obj) is not dict:
+            obj = f.as_object(obj, "")
+        get = obj.get
+        version = get("v")
+        if type(version) is not int or version != VERSION:
+            version = f.get_int(obj, "v")
+            if version != VERSION:
+                raise ContractError(f"v: unsupported contract version {version} (this hub speaks {VERSION})")
+        event_id = get("id")
+        if type(event_id) is not str or not _ulid_match(event_id):
+            event_id = f.get_str(obj, "id")
+            if not is_ulid(event_id):
+                raise ContractError(f"id: expected ULID, got {event_id!r}")
+        kind = get("kind")
+        if type(kind) is not str or kind not in EVENT_KINDS:
+            kind = f.get_choice(obj, "kind", EVENT_KINDS)
+        ts = get("ts")
+        if type(ts) is not str:
+            ts = f.get_str(obj, "ts")
         try:
             parse_rfc3339(ts)
         except ValueError as exc:
             raise ContractError(f"ts: {exc}") from None
+        site = get("site")
+        if type(site) is not str or not _id_match(site):
+            site = check_id(site, "site")
+        station = get("station")
+        if type(station) is not str or not _id_match(station):
+            station = check_id(station, "station")
+        seq = get("seq")
+        if type(seq) is not int or seq < 0:
+            seq = f.get_int(obj, "seq")
+        boot = get("boot")
+        if type(boot) is not str:
+            boot = f.get_str(obj, "boot")
+        mono_ms = get("mono_ms")
+        if type(mono_ms) is not int or mono_ms < 0:
+            mono_ms = f.get_int(obj, "mono_ms")
+        clock_synced = get("clock_synced")
+        if clock_synced is not True and clock_synced is not False:
+            clock_synced = f.get_bool(obj, "clock_synced")
+        data = get("data")
+        if type(data) is not dict:
+            data = f.get_object(obj, "data")
         return cls(
             id=event_id,
             kind=kind,
-            site=check_id(obj.get("site"), "site"),
-            station=check_id(obj.get("station"), "station"),
-            seq=f.get_int(obj, "seq"),
+            site=site,
+            station=station,
+            seq=seq,
             ts=ts,
-            boot=f.get_str(obj, "boot"),
-            mono_ms=f.get_int(obj, "mono_ms"),
-            clock_synced=f.get_bool(obj, "clock_synced"),
-            data=_DATA_TYPES[kind].from_dict(f.get_object(obj, "data"), "data"),
+            boot=boot,
+            mono_ms=mono_ms,
+            clock_synced=clock_synced,
+            data=_DATA_TYPES[kind].from_dict(data, "data"),
         )
 
 
@@ -105,10 +143,11 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise ContractError(f"payload: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ContractError(f"payload: bad JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    envelope = Envelope.from_dict(f.as_object(obj, ""))
-    for name in ("site", "station", "kind"):
-        if getattr(envelope, name) != getattr(parsed_topic, name):
-            raise ContractError(
-                f"{name}: envelope says {getattr(envelope, name)!r} but topic says {getattr(parsed_topic, name)!r}"
-            )
+    envelope = Envelope.from_dict(obj)
+    if (envelope.site, envelope.station, envelope.kind) != (parsed_topic.site, parsed_topic.station, parsed_topic.kind):
+        for name in ("site", "station", "kind"):
+            if getattr(envelope, name) != getattr(parsed_topic, name):
+                raise ContractError(
+                    f"{name}: envelope says {getattr(envelope, name)!r} but topic says {getattr(parsed_topic, name)!r}"
+                )
     return envelope

@@ -10,6 +10,7 @@ from protocol.errors import ContractError
 
 _MISSING = object()
 HEX_RE = re.compile(r"^[0-9A-F]{2,64}$")
+_hex_match = HEX_RE.match
 
 
 def _join(path: str, key: str) -> str:
@@ -78,10 +79,15 @@ def get_choice(obj: Mapping[str, Any], key: str, choices: tuple[str, ...], path:
     return value
 
 
+def is_hex(value: str) -> bool:
+    """Tell whether a string is upper-case hex of whole bytes (1 to 32 of them)."""
+    return not len(value) % 2 and _hex_match(value) is not None
+
+
 def get_hex(obj: Mapping[str, Any], key: str, path: str = "") -> str:
     """Read an upper-case hex string field."""
     value = _get(obj, key, path, False)
-    if not isinstance(value, str) or not HEX_RE.match(value) or len(value) % 2:
+    if not isinstance(value, str) or not is_hex(value):
         raise ContractError(f"{_join(path, key)}: expected hex string (upper case, whole bytes), got {value!r}")
     return value
 

@@ -1,4 +1,8 @@
-"""Kind-specific `data` of wire contract v1: frozen dataclasses with to_dict/from_dict."""
+"""Kind-specific `data` of wire contract v1: frozen dataclasses with to_dict/from_dict.
+
+The readers of frequent messages (taps) check each field inline for the common well-formed case and hand a field
+that fails the quick check to its strict reader in protocol.fields, which accepts it too or raises the exact error.
+"""
 
 from __future__ import annotations
 
@@ -27,11 +31,17 @@ class BadgeNdef:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data.ndef") -> BadgeNdef:
-        return cls(
-            badge_id=f.get_str(obj, "badge_id", path),
-            role=f.get_choice(obj, "role", ROLES, path),
-            sig=f.get_str(obj, "sig", path, optional=True),
-        )
+        get = obj.get
+        badge_id = get("badge_id")
+        if type(badge_id) is not str:
+            badge_id = f.get_str(obj, "badge_id", path)
+        role = get("role")
+        if type(role) is not str or role not in ROLES:
+            role = f.get_choice(obj, "role", ROLES, path)
+        sig = get("sig")
+        if sig is not None and type(sig) is not str:
+            sig = f.get_str(obj, "sig", path, optional=True)
+        return cls(badge_id=badge_id, role=role, sig=sig)
 
 
 @dataclass(frozen=True)
@@ -55,14 +65,24 @@ class TapData:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data") -> TapData:
-        ndef = f.get_object(obj, "ndef", path, optional=True)
-        return cls(
-            uid=f.get_hex(obj, "uid", path),
-            tag_type=f.get_str(obj, "tag_type", path),
-            zone=f.get_str(obj, "zone", path),
-            ndef=None if ndef is None else BadgeNdef.from_dict(ndef, f"{path}.ndef"),
-            reader=f.get_str(obj, "reader", path),
-        )
+        get = obj.get
+        ndef = get("ndef")
+        if ndef is not None and type(ndef) is not dict:
+            ndef = f.get_object(obj, "ndef", path, optional=True)
+        uid = get("uid")
+        if type(uid) is not str or not f.is_hex(uid):
+            uid = f.get_hex(obj, "uid", path)
+        tag_type = get("tag_type")
+        if type(tag_type) is not str:
+            tag_type = f.get_str(obj, "tag_type", path)
+        zone = get("zone")
+        if type(zone) is not str:
+            zone = f.get_str(obj, "zone", path)
+        badge = None if ndef is None else BadgeNdef.from_dict(ndef, f"{path}.ndef")
+        reader = get("reader")
+        if type(reader) is not str:
+            reader = f.get_str(obj, "reader", path)
+        return cls(uid=uid, tag_type=tag_type, zone=zone, ndef=badge, reader=reader)
 
 
 @dataclass(frozen=True)

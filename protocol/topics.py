@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from protocol.errors import ContractError
 
@@ -37,15 +38,20 @@ class Topic:
     def __str__(self) -> str:
         return f"{PREFIX}/{self.site}/{self.station}/{self.kind}"
 
-    @classmethod
-    def parse(cls, text: str) -> Topic:
+    @staticmethod
+    def parse(text: str) -> Topic:
         """Parse a topic string; raise ContractError when it is not a v1 topic."""
-        parts = text.split("/")
-        if len(parts) != 5 or "/".join(parts[:2]) != PREFIX:
-            raise ContractError(f"topic: expected {PREFIX}/<site>/<station>/<kind>, got {text!r}")
-        return cls(parts[2], parts[3], parts[4])
+        return _parse(text)
 
     @staticmethod
     def station_filter(site: str, station: str) -> str:
         """Return the wildcard filter for every kind of one station."""
         return f"{PREFIX}/{check_id(site, 'site')}/{check_id(station, 'station')}/#"
+
+
+@lru_cache(maxsize=4096)  # a station publishes on the same few topics: each is parsed once (errors are not cached)
+def _parse(text: str) -> Topic:
+    parts = text.split("/")
+    if len(parts) != 5 or "/".join(parts[:2]) != PREFIX:
+        raise ContractError(f"topic: expected {PREFIX}/<site>/<station>/<kind>, got {text!r}")
+    return Topic(parts[2], parts[3], parts[4])
