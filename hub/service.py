@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
-from hub.ingest.client import BrokerTarget, HubClient
+from hub.ingest.client import BrokerTarget
+from hub.ingest.link import ReceiverLink
 from hub.ingest.writer import IngestWriter
 from hub.rules.engine import RulesEngine
 from hub.rules.notes_pipeline import NoteAnalyzer
@@ -50,7 +51,7 @@ class HubRuntime:
             conn.close()
         self.notes = NoteAnalyzer()
         self.site_keys = load_site_keys(settings)
-        self.client = HubClient(
+        self.client = ReceiverLink(
             BrokerTarget(
                 url=settings.broker,
                 client_id=settings.client_id,
@@ -58,7 +59,7 @@ class HubRuntime:
                 password_file=settings.password_file,
                 ca_file=settings.ca_file,
             ),
-            on_message=lambda message: self.writer.submit(message),
+            on_messages=lambda messages: self.writer.submit(messages),
             on_fresh_session=self.request_resend,
         )
         self.writer = IngestWriter(
@@ -146,7 +147,7 @@ class HubRuntime:
         """Feed the systemd watchdog only while the ingest and sweep threads are alive."""
         interval = watchdog_interval_s() or 30.0
         while not self.stop_event.wait(interval):
-            if all(thread.is_alive() for thread in self._threads):
+            if all(thread.is_alive() for thread in self._threads) and self.client.alive:
                 notify_watchdog()
             else:
                 log.error("an ingest thread died; withholding the systemd watchdog so the hub is restarted")

@@ -27,7 +27,8 @@ def health(request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[s
     broker = {"connected": False, "url": request.app.state.settings.broker, "error": ""}
     ingest: dict[str, Any] = {}
     if runtime is not None:
-        broker.update(connected=runtime.client.connected.is_set(), error=runtime.client.last_error)
+        broker.update(connected=runtime.client.connected.is_set(), error=runtime.client.last_error,
+                      receiver_restarts=runtime.client.restarts)  # fmt: skip
         stats = runtime.writer.stats
         ingest = {"queue": stats.queue_depth(), "messages": stats.messages, "last_error": stats.last_error,
                   "retries": stats.retries}  # fmt: skip

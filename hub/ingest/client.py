@@ -6,10 +6,10 @@ import logging
 import ssl
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -25,14 +25,18 @@ log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class InMessage:
-    """A received message that must be acknowledged once stored."""
+class InMessage(NamedTuple):
+    """A received message that must be acknowledged once stored.
+
+    `conn` numbers the broker connection it arrived on: an acknowledgement is only sent on that same connection
+    (after a reconnect the broker redelivers, and a stale packet id could name a different message).
+    """
 
     topic: str
     payload: bytes
     mid: int
     qos: int
+    conn: int = 0
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,29 @@ class BrokerTarget:
     username: str | None = None
     password_file: str | None = None
     ca_file: str | None = None
-    receive_maximum: int = 1000
+    receive_maximum: int = 10_000
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError(f"broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {self.url!r}")
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+        except ValueError as exc:
+            raise ValueError(f"broker: {exc} in {self.url!r}") from None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def port(self) -> int:
+        parts = urlsplit(self.url)
+        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.url).scheme == "mqtts"
 
 
 class HubClient:
@@ -53,17 +79,15 @@ class HubClient:
         target: BrokerTarget,
         on_message: Callable[[InMessage], None],
         on_fresh_session: Callable[[], None] | None = None,
+        on_state: Callable[[bool, str], None] | None = None,
     ) -> None:
         self.target = target
         self._on_fresh_session = on_fresh_session
+        self._on_state = on_state
         self.connected = threading.Event()
         self.last_error = ""
+        self.connection = 0  # bumped on every successful connect; see InMessage.conn
         self._on_message = on_message
-        parts = urlsplit(target.url)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError(f"broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {target.url!r}")
-        self.host = parts.hostname
-        self.port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=target.client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
@@ -71,7 +95,7 @@ class HubClient:
         if target.username:
             password = Path(target.password_file).read_text().strip() if target.password_file else None
             client.username_pw_set(target.username, password)
-        if parts.scheme == "mqtts":
+        if target.tls:
             client.tls_set(ca_certs=target.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
@@ -81,47 +105,57 @@ class HubClient:
 
     def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            self.last_error = f"broker refused connection: {reason}"
+            self._state(False, f"broker refused connection: {reason}")
             log.warning("%s", self.last_error)
             return
-        self.last_error = ""
+        self.connection += 1
         log.info("hub connected to %s (session present: %s)", self.target.url, flags.session_present)
         client.subscribe(SUBSCRIBE_ALL, qos=1)
-        self.connected.set()
+        self._state(True, "")
         if not flags.session_present and self._on_fresh_session is not None:
             self._on_fresh_session()
 
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        self.connected.clear()
-        self.last_error = f"disconnected: {reason}"
+        self._state(False, f"disconnected: {reason}")
         if not self._stopping:
             log.warning("hub lost the broker: %s", reason)
 
+    def _state(self, connected: bool, error: str) -> None:
+        self.last_error = error
+        if connected:
+            self.connected.set()
+        else:
+            self.connected.clear()
+        if self._on_state is not None:
+            self._on_state(connected, error)
+
     def _message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._on_message(InMessage(message.topic, bytes(message.payload), message.mid, message.qos))
+        self._on_message(InMessage(message.topic, bytes(message.payload), message.mid, message.qos, self.connection))
 
     def start(self) -> None:
         """Connect in the background with a persistent session."""
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         props.ReceiveMaximum = self.target.receive_maximum
-        self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=props)
+        self.client.connect_async(self.target.host, self.target.port, keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
 
-    def ack(self, messages: list[InMessage]) -> None:
-        """Acknowledge stored messages (PUBACK for QoS 1), in order.
+    def ack(self, messages: Iterable[tuple[int, int, int]]) -> int:
+        """Acknowledge stored messages given as (connection, mid, qos), in order; return how many were sent.
 
+        Messages that arrived on an earlier connection are skipped: the broker redelivers them on this one.
         paho's `ack()` queues one packet and wakes its network thread once per message; for a committed batch
         the PUBACKs are queued as one write instead (same bytes on the wire, one wake-up).
         """
-        mids = [m.mid for m in messages if m.qos == 1]
+        current = [(mid, qos) for conn, mid, qos in messages if conn == self.connection and qos > 0]
+        mids = [mid for mid, qos in current if qos == 1]
         queue = getattr(self.client, "_packet_queue", None)
-        if queue is None or len(mids) < 2:
-            for message in messages:
-                if message.qos > 0:
-                    self.client.ack(message.mid, message.qos)
-            return
+        if queue is None or len(mids) < 2 or len(mids) != len(current):
+            for mid, qos in current:
+                self.client.ack(mid, qos)
+            return len(current)
         queue(PUBACK, b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids), mids[-1], 1)
+        return len(current)
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
         """Publish at QoS 1 (used for station config)."""

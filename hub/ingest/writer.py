@@ -48,7 +48,7 @@ class IngestWriter:
         default_tap_mode: str = "toggle",
         default_dwell_timeout_s: int = 3600,
         sig_check: SigCheck | None = None,
-        max_batch: int = 1000,
+        max_batch: int = 5000,
         max_wait_s: float = 0.005,
     ) -> None:
         self.db_path = db_path
@@ -58,29 +58,39 @@ class IngestWriter:
         self.sig_check = sig_check
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
-        self.inbox: queue.Queue[InMessage] = queue.Queue()
+        self.inbox: queue.Queue[list[InMessage]] = queue.Queue()  # batches as the receiver forwarded them
+        self._queued = 0  # messages in inbox and _leftover
+        self._queued_lock = threading.Lock()
+        self._leftover: list[InMessage] = []  # the part of a forwarded batch beyond max_batch
         self.derivers: list[Deriver] = []  # run inside the batch transaction: derived data commits with events
         self.after_commit: list[AfterCommit] = []  # side effects once the batch is durable
-        self.stats = IngestStats(queue_depth=self.inbox.qsize)
+        self.stats = IngestStats(queue_depth=lambda: self._queued)
         self.conn = open_database(db_path)
 
-    def submit(self, message: InMessage) -> None:
-        """Queue a message from the MQTT thread."""
-        self.inbox.put(message)
+    def submit(self, messages: list[InMessage]) -> None:
+        """Queue received messages (from the receiver relay thread)."""
+        with self._queued_lock:
+            self._queued += len(messages)
+        self.inbox.put(messages)
 
     def _collect(self) -> list[InMessage]:
-        try:
-            first = self.inbox.get(timeout=0.2)
-        except queue.Empty:
-            return []
-        batch = [first]
+        """Return up to max_batch messages: what is queued now plus what arrives within max_wait_s."""
+        batch, self._leftover = self._leftover, []
+        if not batch:
+            try:
+                batch = self.inbox.get(timeout=0.2)
+            except queue.Empty:
+                return []
         deadline = time.monotonic() + self.max_wait_s
         while len(batch) < self.max_batch:
             remaining = deadline - time.monotonic()
             try:
-                batch.append(self.inbox.get(timeout=max(0.0, remaining)) if remaining > 0 else self.inbox.get_nowait())
+                batch = batch + (self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait())
             except queue.Empty:
                 break
+        batch, self._leftover = batch[: self.max_batch], batch[self.max_batch :]
+        with self._queued_lock:
+            self._queued -= len(batch)
         return batch
 
     def store(self, batch: list[InMessage]) -> BatchResult:

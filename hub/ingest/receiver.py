@@ -1,0 +1,97 @@
+"""The hub's MQTT receiver process: paho's network loop on an interpreter (and GIL) of its own.
+
+Receiving is as costly per message as validating and storing it, so both ran at half speed while they shared
+one GIL. Here the receiver forwards what arrives to the hub process in batches (whatever accumulated while the
+previous batch was being sent: no added delay) and carries out what the hub asks of it: PUBACK what is stored,
+publish acks and config. It holds no state worth keeping: if it dies, the broker redelivers what it did not ack.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from hub.ingest.client import BrokerTarget, HubClient, InMessage
+
+log = logging.getLogger(__name__)
+
+CONNECTIONS_PER_GENERATION = 1_000_000
+
+
+class Forwarder:
+    """Send everything received to the hub process; one sender thread, batches formed by its own latency."""
+
+    def __init__(self, pipe: Connection) -> None:
+        self.pipe = pipe
+        self._send_lock = threading.Lock()
+        self._ready = threading.Condition()
+        self._pending: list[InMessage] = []
+        self._closed = False
+
+    def message(self, message: InMessage) -> None:
+        """Queue a message from paho's network thread."""
+        with self._ready:
+            self._pending.append(message)
+            if len(self._pending) == 1:
+                self._ready.notify()
+
+    def send(self, item: tuple[Any, ...]) -> None:
+        """Send one control message to the hub (connection state, fresh session)."""
+        with self._send_lock:
+            self.pipe.send(item)
+
+    def run(self) -> None:
+        """Forward queued messages until closed; stop quietly when the hub process is gone."""
+        while True:
+            with self._ready:
+                self._ready.wait_for(lambda: self._pending or self._closed)
+                if self._closed:
+                    return
+                batch, self._pending = self._pending, []
+            try:
+                self.send(("messages", batch))
+            except OSError:
+                return
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify()
+
+
+def serve(pipe: Connection, target: BrokerTarget, generation: int, log_level: int) -> None:
+    """Run the receiver until the hub says stop or its end of the pipe closes (the hub exited or was killed).
+
+    `generation` counts receivers started by this hub process; it keeps connection numbers unique across them.
+    """
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the hub process orders the shutdown
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    forwarder = Forwarder(pipe)
+    client = HubClient(
+        target,
+        on_message=forwarder.message,
+        on_fresh_session=lambda: forwarder.send(("fresh",)),
+        on_state=lambda connected, error: forwarder.send(("state", connected, error)),
+    )
+    client.connection = generation * CONNECTIONS_PER_GENERATION
+    sender = threading.Thread(target=forwarder.run, name="forward", daemon=True)
+    sender.start()
+    client.start()
+    try:
+        while True:
+            command = pipe.recv()
+            if command[0] == "ack":
+                client.ack(command[1])
+            elif command[0] == "publish":
+                client.publish(command[1], command[2], retain=command[3])
+            elif command[0] == "stop":
+                break
+    except (EOFError, OSError):
+        log.warning("the hub process went away; the receiver stops")
+    finally:
+        client.stop()
+        forwarder.close()
