@@ -12,15 +12,15 @@ from typing import Any
 
 import hub.data
 from hub.rules.engine.apply import apply_actions, pending_flags
-from hub.rules.engine.evaluate import evaluate
-from hub.rules.engine.facts import facts_for, stored_event, stored_history
+from hub.rules.engine.evaluate import acts_on_bare_tap, evaluate
+from hub.rules.engine.facts import ClosedVisits, facts_for, stored_event, stored_history
 from hub.rules.engine.model import Action, Context, RuleError, RuleSet
 from hub.rules.engine.parse import RulesInvalid, parse_rules
 from hub.store.db import connect
 from hub.store.events import BatchResult
 from hub.store.rules_state import due_timers, finish_timer, followed_up
 from hub.store.tx import transaction
-from protocol import Envelope, now_rfc3339
+from protocol import Envelope, TapData, now_rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -114,22 +114,35 @@ class RulesEngine:
             return {"ok": not self.errors, "error": error, "file": str(self.path), "rules": len(self.rule_set.rules)}
 
     def actions_for(
-        self, conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet | None = None
+        self,
+        conn: sqlite3.Connection,
+        envelope: Envelope,
+        rule_set: RuleSet | None = None,
+        closed: ClosedVisits | None = None,
     ) -> list[Action]:
         """Return what the rules decide for one stored event."""
         rules = rule_set or self.rule_set
-        facts = facts_for(conn, envelope, rules)
+        facts = facts_for(conn, envelope, rules, closed)
         return [] if facts is None else evaluate(rules, facts, Context(time.time()))
 
     def derive(self, conn: sqlite3.Connection, result: BatchResult) -> None:
-        """Apply the rules to a batch's new taps and notes inside the ingest transaction (after notes analysis)."""
+        """Apply the rules to a batch's new taps and notes inside the ingest transaction (after notes analysis).
+
+        Closed visits are read once per badge for the batch; a tap of a badge without a closed visit any dwell rule
+        could match is skipped when no rule can act on such a tap.
+        """
         rules = self.rule_set
         kinds = {kind for rule in rules.rules for kind in rule.when.events}
+        taps = [e for e in result.new_events if isinstance(e.data, TapData)] if "tap" in kinds else []
+        closed = ClosedVisits(conn, rules, taps)
+        skip_bare_taps = not any(acts_on_bare_tap(rule) for rule in rules.rules)
         for envelope in result.new_events:
             if envelope.kind not in ("tap", "note") or envelope.kind not in kinds:
                 continue
             try:
-                actions = self.actions_for(conn, envelope, rules)
+                if skip_bare_taps and isinstance(envelope.data, TapData) and not closed.of_tap(envelope):
+                    continue
+                actions = self.actions_for(conn, envelope, rules, closed)
                 if not actions:
                     continue
                 conn.execute("SAVEPOINT rules_event")

@@ -82,6 +82,22 @@ def check_conditions(when: When, facts: EventFacts) -> tuple[bool, dict[str, Any
     return ok, evidence
 
 
+def acts_on_bare_tap(rule: Rule) -> bool:
+    """Tell whether a rule can decide anything for a tap whose badge has no closed visit a dwell rule could match.
+
+    Such a tap has no visits, params or signals and counts of 0, so a rule without an else branch acts on it only
+    when none of its conditions needs those (a follow-up rule only when it waits after taps).
+    """
+    when = rule.when
+    if "tap" not in when.events:
+        return False
+    can_hold = (when.dwell is None and not when.params and not when.signals
+                and (when.count is None or when.count.more_than < 0))  # fmt: skip
+    if when.no_followup is not None:
+        return can_hold and when.no_followup.after == "tap"
+    return can_hold or bool(rule.otherwise)
+
+
 def _subject(rule: Rule, facts: EventFacts) -> str:
     """What an action is keyed on: the event, or for a counting rule the rep (or site) and the window."""
     count = rule.when.count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hub.rules.engine.model import Count, EventFacts, RuleSet
@@ -26,22 +26,63 @@ def _needs_visitors(rule_set: RuleSet) -> bool:
     return any(rule.when.visitor for rule in rule_set.rules)
 
 
-def _closed_visits(
-    conn: sqlite3.Connection, site: str, badge: str, until_epoch: float, rule_set: RuleSet
-) -> tuple[dict[str, Any], ...]:
-    """Closed visits of a badge that some dwell rule could match: in a rule's zone, long enough, ended by now."""
+_VISIT_KEYS = ("zone", "station", "start_event", "end_event", "start", "end", "dwell_s")
+
+
+def _dwell_scope(rule_set: RuleSet) -> tuple[list[str], float] | None:
+    """Return the zones of the dwell rules and their shortest dwell in seconds (None without dwell rules)."""
     dwell_rules = [r.when.dwell for r in rule_set.rules if r.when.dwell is not None]
     if not dwell_rules:
-        return ()
-    zones = sorted({d.zone for d in dwell_rules})
-    shortest = min(d.min_minutes for d in dwell_rules) * 60
+        return None
+    return sorted({d.zone for d in dwell_rules}), min(d.min_minutes for d in dwell_rules) * 60
+
+
+def _closed_visit_rows(
+    conn: sqlite3.Connection, site: str, badge: str, until_epoch: float, scope: tuple[list[str], float]
+) -> list[tuple[float, dict[str, Any]]]:
+    """Return (end epoch, visit) of a badge's closed visits in the scope's zones, long enough, ended by until."""
+    zones, shortest = scope
     rows = conn.execute(
-        'SELECT zone, station, start_event, end_event, start, "end", dwell_s FROM visits WHERE site=? AND badge=?'
-        f' AND "end" IS NOT NULL AND zone IN ({",".join("?" * len(zones))}) AND dwell_s >= ?'
+        'SELECT zone, station, start_event, end_event, start, "end", dwell_s, start_epoch + dwell_s FROM visits'
+        f' WHERE site=? AND badge=? AND "end" IS NOT NULL AND zone IN ({",".join("?" * len(zones))}) AND dwell_s >= ?'
         " AND start_epoch + dwell_s <= ? ORDER BY start_epoch",
         (site, badge, *zones, shortest, until_epoch + 0.001),
     )
-    return tuple(dict(row) for row in rows)
+    return [(row[7], dict(zip(_VISIT_KEYS, row, strict=False))) for row in rows]
+
+
+class ClosedVisits:
+    """Closed visits that some dwell rule could match, read once per (site, badge) for a batch of taps.
+
+    Rules do not write visits, so one read up to the badge's latest tap in the batch serves every tap of it.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, rule_set: RuleSet, taps: Iterable[Envelope] = ()) -> None:
+        self.conn = conn
+        self.scope = _dwell_scope(rule_set)
+        self.until: dict[tuple[str, str], float] = {}
+        for tap in taps if self.scope is not None else ():
+            if isinstance(tap.data, TapData):
+                key, ts_epoch = (tap.site, badge_key(tap.data)), to_epoch(tap.ts)
+                self.until[key] = max(ts_epoch, self.until.get(key, ts_epoch))
+        self.read: dict[tuple[str, str], tuple[float, list[tuple[float, dict[str, Any]]]]] = {}  # key -> (until, rows)
+
+    def of(self, site: str, badge: str, until_epoch: float) -> tuple[dict[str, Any], ...]:
+        """Return the badge's candidate visits that ended by until_epoch, oldest first."""
+        if self.scope is None:
+            return ()
+        key = (site, badge)
+        read = self.read.get(key)
+        if read is None or read[0] < until_epoch:
+            bound = max(until_epoch, self.until.get(key, until_epoch))
+            read = self.read[key] = (bound, _closed_visit_rows(self.conn, site, badge, bound, self.scope))
+        limit = until_epoch + 0.001
+        return tuple(visit for end, visit in read[1] if end <= limit)
+
+    def of_tap(self, tap: Envelope) -> tuple[dict[str, Any], ...]:
+        """Return the candidate visits of a tap's badge that ended by the tap."""
+        assert isinstance(tap.data, TapData)
+        return self.of(tap.site, badge_key(tap.data), to_epoch(tap.ts))
 
 
 def count_in_window(conn: sqlite3.Connection, count: Count, site: str, rep: str | None, until: float) -> int:
@@ -62,15 +103,18 @@ def count_in_window(conn: sqlite3.Connection, count: Count, site: str, rep: str 
     return int(conn.execute(sql, (value, since, until)).fetchone()[0])
 
 
-def facts_for(conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet) -> EventFacts | None:
-    """Return the facts of a stored tap or note (None for other kinds)."""
+def facts_for(
+    conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet, closed: ClosedVisits | None = None
+) -> EventFacts | None:
+    """Return the facts of a stored tap or note (None for other kinds); `closed` reads visits once per badge."""
     ts_epoch = to_epoch(envelope.ts)
     if isinstance(envelope.data, TapData):
         data = envelope.data
         badge = badge_key(data)
         tapped = () if data.ndef is not None and data.ndef.role == "rep" else (badge,)
+        visits = (closed or ClosedVisits(conn, rule_set)).of(envelope.site, badge, ts_epoch)
         return EventFacts(envelope.id, envelope.kind, envelope.site, envelope.station, envelope.ts, ts_epoch, tapped,
-                          zone=data.zone, visits=_closed_visits(conn, envelope.site, badge, ts_epoch, rule_set),
+                          zone=data.zone, visits=visits,
                           visitors=_visitors(conn, tapped) if _needs_visitors(rule_set) else {})  # fmt: skip
     if not isinstance(envelope.data, NoteData):
         return None
