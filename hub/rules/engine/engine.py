@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -178,15 +179,12 @@ class RulesEngine:
 
     def run(self, db_path: str, stop: threading.Event, interval_s: float = 5.0) -> None:
         """Sweep every interval_s until stop is set."""
-        conn = connect(db_path)
-        try:
-            while not stop.wait(interval_s):
-                try:
+        while not stop.wait(interval_s):
+            try:
+                with closing(connect(db_path)) as conn:  # short-lived: see IngestWriter._reopen
                     self.sweep(conn)
-                except Exception:
-                    log.exception("rules sweep failed")
-        finally:
-            conn.close()
+            except Exception:
+                log.exception("rules sweep failed")
 
     def dry_run(
         self, conn: sqlite3.Connection, rule_set: RuleSet | None = None, now: float | None = None
