@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 from protocol.timefmt import epoch_to_rfc3339
 
@@ -51,19 +52,8 @@ def elapsed_s(first: TapPoint, second: TapPoint) -> float:
 
 
 def _visit(opening: TapPoint, end_event: str | None, end: str | None, dwell_s: float | None, timed_out: bool) -> Visit:
-    return Visit(
-        badge=opening.badge,
-        zone=opening.zone,
-        station=opening.station,
-        start_event=opening.event_id,
-        start=opening.ts,
-        start_epoch=opening.ts_epoch,
-        end_event=end_event,
-        end=end,
-        dwell_s=dwell_s,
-        timed_out=timed_out,
-        sig_ok=opening.sig_ok,
-    )
+    return Visit(opening.badge, opening.zone, opening.station, opening.event_id, opening.ts, opening.ts_epoch,
+                 end_event, end, dwell_s, timed_out, opening.sig_ok)  # fmt: skip
 
 
 def _closed(opening: TapPoint, closing: TapPoint) -> Visit:
@@ -78,26 +68,26 @@ def _open(opening: TapPoint) -> Visit:
     return _visit(opening, None, None, None, False)
 
 
+_ARRIVAL_ORDER = attrgetter("ts_epoch", "mono_ms", "event_id")
+
+
 def build_visits(taps: Sequence[TapPoint], rules: StationRules, now_epoch: float) -> list[Visit]:
     """Return the visits of one badge from all its taps, in any order of arrival."""
-    ordered = sorted(taps, key=lambda t: (t.ts_epoch, t.mono_ms, t.event_id))
     visits: list[Visit] = []
     current: TapPoint | None = None
-    for tap in ordered:
-        if current is not None:
-            timeout = rules(current.station)[1]
-            if tap.ts_epoch - current.ts_epoch > timeout:
-                visits.append(_timed_out(current, timeout))
-                current = None
+    timeout = 0  # the dwell timeout of the current visit's station
+    for tap in sorted(taps, key=_ARRIVAL_ORDER):
+        if current is not None and tap.ts_epoch - current.ts_epoch > timeout:
+            visits.append(_timed_out(current, timeout))
+            current = None
         if current is None:
-            current = tap
+            current, timeout = tap, rules(tap.station)[1]
         elif tap.zone != current.zone:
             visits.append(_closed(current, tap))
-            current = tap
+            current, timeout = tap, rules(tap.station)[1]
         elif rules(tap.station)[0] == "toggle":
             visits.append(_closed(current, tap))
             current = None
     if current is not None:
-        timeout = rules(current.station)[1]
         visits.append(_timed_out(current, timeout) if now_epoch - current.ts_epoch > timeout else _open(current))
     return visits

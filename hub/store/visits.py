@@ -32,19 +32,16 @@ def rebuild_badge(
             "SELECT MAX(start_epoch) FROM visits WHERE site=? AND badge=? AND start_epoch < ?", (site, badge, since)
         ).fetchone()[0]
         start = anchor if anchor is not None else 0.0
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a badge's taps are read on every batch that has one
+    rows = cursor.execute(
+        "SELECT event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok FROM taps"
+        " WHERE site=? AND badge=? AND ts_epoch >= ?",
+        (site, badge, start),
+    )
     taps = [
-        TapPoint(
-            event_id=r["event_id"],
-            badge=r["badge"],
-            zone=r["zone"],
-            station=r["station"],
-            ts=r["ts"],
-            ts_epoch=r["ts_epoch"],
-            boot=r["boot"],
-            mono_ms=r["mono_ms"],
-            sig_ok=None if r["sig_ok"] is None else bool(r["sig_ok"]),
-        )
-        for r in conn.execute("SELECT * FROM taps WHERE site=? AND badge=? AND ts_epoch >= ?", (site, badge, start))
+        TapPoint(event_id, badge, zone, station, ts, ts_epoch, boot, mono_ms, None if sig_ok is None else bool(sig_ok))
+        for event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok in rows
     ]
     visits = build_visits(taps, rules, now)
     conn.execute("DELETE FROM visits WHERE site=? AND badge=? AND start_epoch >= ?", (site, badge, start))
