@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
@@ -47,6 +49,8 @@ class HubRuntime:
         try:
             if settings.sample_data and load_sample_data(conn):
                 log.info("loaded the sample plant (library, stock, badges)")
+        except sqlite3.Error as exc:  # e.g. a read-only file: ingest reports it and retries; the sample can wait
+            log.error("sample plant not loaded: %s", exc)
         finally:
             conn.close()
         self.notes = NoteAnalyzer()
@@ -117,16 +121,12 @@ class HubRuntime:
         return verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig)
 
     def _sweep_timeouts(self) -> None:
-        conn = connect(self.settings.db)
-        try:
-            while not self.stop_event.wait(10.0):
-                try:
-                    with transaction(conn):
-                        close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
-                except Exception:
-                    log.exception("dwell-timeout sweep failed")
-        finally:
-            conn.close()
+        while not self.stop_event.wait(10.0):
+            try:
+                with closing(connect(self.settings.db)) as conn, transaction(conn):
+                    close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
+            except Exception:
+                log.exception("dwell-timeout sweep failed")
 
     def start(self) -> None:
         """Start ingest before connecting, so nothing received is left waiting for a writer."""

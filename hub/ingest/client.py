@@ -78,8 +78,8 @@ class HubClient:
         self,
         target: BrokerTarget,
         on_message: Callable[[InMessage], None],
-        on_fresh_session: Callable[[], None] | None = None,
-        on_state: Callable[[bool, str], None] | None = None,
+        on_fresh_session: Callable[[], object] | None = None,
+        on_state: Callable[[bool, str], object] | None = None,
     ) -> None:
         self.target = target
         self._on_fresh_session = on_fresh_session

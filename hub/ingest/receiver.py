@@ -38,10 +38,14 @@ class Forwarder:
             if len(self._pending) == 1:
                 self._ready.notify()
 
-    def send(self, item: tuple[Any, ...]) -> None:
-        """Send one control message to the hub (connection state, fresh session)."""
+    def send(self, item: tuple[Any, ...]) -> bool:
+        """Send one item to the hub; False when the hub process is gone (the main loop then stops)."""
         with self._send_lock:
-            self.pipe.send(item)
+            try:
+                self.pipe.send(item)
+            except OSError:
+                return False
+        return True
 
     def run(self) -> None:
         """Forward queued messages until closed; stop quietly when the hub process is gone."""
@@ -51,9 +55,7 @@ class Forwarder:
                 if self._closed:
                     return
                 batch, self._pending = self._pending, []
-            try:
-                self.send(("messages", batch))
-            except OSError:
+            if not self.send(("messages", batch)):
                 return
 
     def close(self) -> None:

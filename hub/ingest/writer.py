@@ -66,6 +66,7 @@ class IngestWriter:
         self.after_commit: list[AfterCommit] = []  # side effects once the batch is durable
         self.stats = IngestStats(queue_depth=lambda: self._queued)
         self.conn = open_database(db_path)
+        self._closed = False  # see _reopen
 
     def submit(self, messages: list[InMessage]) -> None:
         """Queue received messages (from the receiver relay thread)."""
@@ -95,6 +96,9 @@ class IngestWriter:
 
     def store(self, batch: list[InMessage]) -> BatchResult:
         """Store one batch in a single transaction; raise sqlite3.Error (nothing committed) when it cannot."""
+        if self._closed:
+            self.conn = open_database(self.db_path)
+            self._closed = False
         received_at = now_rfc3339()
         result = BatchResult()
         dead: list[DeadLetter] = []
@@ -161,6 +165,7 @@ class IngestWriter:
                 if stop.wait(backoff):
                     break
                 backoff = min(backoff * 2, 5.0)
+                self._reopen()
                 continue
             self.ack(pending)
             for hook in self.after_commit:
@@ -170,6 +175,16 @@ class IngestWriter:
                     log.exception("after-commit hook failed")
             self._note_batch(pending, result)
             pending, backoff = [], 0.1
+
+    def _reopen(self) -> None:
+        """Drop the write connection; the next batch opens a fresh one.
+
+        A connection opened while the file was read-only stays read-only after the file is fixed, and so does
+        SQLite's shared-memory mapping as long as any connection of this process still uses it: so the old
+        connection is closed before the new one opens (the hub's other connections are short-lived).
+        """
+        self.conn.close()
+        self._closed = True
 
     def _note_batch(self, batch: list[InMessage], result: BatchResult) -> None:
         self.stats.batches += 1

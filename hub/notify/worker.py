@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import closing
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import httpx
 from hub.notify.channels import DeliveryError, build_request, post
 from hub.notify.config import IDEMPOTENT_KINDS, Channel
 from hub.notify.templates import TemplateSet
-from hub.store.db import open_database
+from hub.store.db import connect, open_database
 from hub.store.notify_outbox import claim_due, mark_failed, mark_sent, recover_interrupted
 
 log = logging.getLogger(__name__)
@@ -77,22 +78,20 @@ class NotifyWorker:
 
     def run(self, stop: threading.Event) -> None:
         """Recover rows interrupted by a restart, then deliver until stop is set."""
-        conn = open_database(self.db_path)
         resend = {name for name, ch in self.channels.items() if ch.kind in IDEMPOTENT_KINDS}
-        try:
+        with closing(open_database(self.db_path)) as conn:
             recover_interrupted(conn, resend)
-            with httpx.Client(timeout=self.timeout_s) as client:
-                while not stop.is_set():
-                    try:
+        with httpx.Client(timeout=self.timeout_s) as client:
+            while not stop.is_set():
+                try:
+                    with closing(connect(self.db_path)) as conn:  # short-lived: see IngestWriter._reopen
                         busy = self.run_once(conn, client)
-                    except Exception:
-                        log.exception("notification delivery loop failed")
-                        busy = 0
-                    if not busy:
-                        self.wake.wait(self.poll_s)
-                        self.wake.clear()
-        finally:
-            conn.close()
+                except Exception:
+                    log.exception("notification delivery loop failed")
+                    busy = 0
+                if not busy:
+                    self.wake.wait(self.poll_s)
+                    self.wake.clear()
 
     def start(self, stop: threading.Event) -> threading.Thread:
         """Run in a daemon thread until stop is set."""

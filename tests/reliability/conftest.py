@@ -25,8 +25,8 @@ def procs() -> Iterator[list[Proc]]:
 def start_hub(broker: LocalBroker, tmp_path: Path, procs: list[Proc]) -> Callable[..., HubProcess]:
     """Start `tourtrace hub serve` on the test's broker and tmp_path/hub.sqlite3."""
 
-    def start(db: Path | None = None) -> HubProcess:
-        hub = HubProcess(broker.url, db or tmp_path / "hub.sqlite3", tmp_path)
+    def start(db: Path | None = None, preexec: Callable[[], None] | None = None) -> HubProcess:
+        hub = HubProcess(broker.url, db or tmp_path / "hub.sqlite3", tmp_path, preexec)
         procs.append(hub)
         return hub.start()
 

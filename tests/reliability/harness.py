@@ -101,12 +101,12 @@ class Proc:
 class HubProcess(Proc):
     """`tourtrace hub serve` on a fixed loopback port and database, restartable on the same database."""
 
-    def __init__(self, broker_url: str, db: Path, workdir: Path) -> None:
+    def __init__(self, broker_url: str, db: Path, workdir: Path, preexec: Callable[[], None] | None = None) -> None:
         self.db = db
         self.port = free_port()
         argv = tourtrace_argv("hub", "serve", "--broker", broker_url, "--db", str(db),
                               "--http", f"127.0.0.1:{self.port}", "--log-level", "warning")  # fmt: skip
-        super().__init__(argv, workdir / "hub.log", env={"TOURTRACE_ADMIN_TOKEN": TOKEN})
+        super().__init__(argv, workdir / "hub.log", env={"TOURTRACE_ADMIN_TOKEN": TOKEN}, preexec=preexec)
 
     @property
     def base_url(self) -> str:

@@ -1,8 +1,10 @@
-"""Issue 9 faults: a long broker outage, a full station disk and a locked hub database."""
+"""Issue 9 faults: a long broker outage, a full station disk, a locked and a read-only hub database."""
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import resource
 import sqlite3
 import time
@@ -10,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import envelopes
 from edge.agent.outbox import Outbox
 from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
@@ -23,6 +26,10 @@ from tests.reliability.harness import (
     stored_count,
     wait_until,
 )
+from tests.reliability.mqtt_tools import publish_all
+
+PR_CAPBSET_DROP = 24  # linux/prctl.h
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3  # linux/capability.h
 
 
 def _station_status(hub: HubProcess, station: str) -> dict[str, Any]:
@@ -133,3 +140,48 @@ def test_locked_hub_database_is_waited_out_and_nothing_unstored_is_acknowledged(
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 600, 30), hub.log_tail()
     time.sleep(0.5)
     assert_exactly_once(hub.db, site_id, {"gate-a": 600})
+
+
+def _file_modes_apply() -> None:
+    """preexec: as root, drop the capabilities that override file modes, so that a read-only file is one."""
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed: cannot make file modes apply to root")
+
+
+def _chmod_database(db: Path, mode: int) -> None:
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if path.exists():
+            path.chmod(mode)
+
+
+def test_read_only_hub_database_is_retried_unacknowledged_and_recovered_without_restart(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess]
+) -> None:
+    """The database file turns read-only (say, restored with the wrong owner): the hub starts, reports it,
+    stores and acknowledges nothing (a SIGKILLed hub's successor still gets every message from the broker),
+    and once the file is writable again it stores everything without being restarted."""
+    hub = start_hub(preexec=_file_modes_apply)
+    hub.stop()
+    _chmod_database(hub.db, 0o444)
+    hub.start()
+    publish_all(broker.url, envelopes(site_id, 300))
+
+    def failing() -> bool:
+        ingest = hub.health()["ingest"]
+        return ingest["retries"] >= 2 and "readonly" in ingest["last_error"]
+
+    assert wait_until(failing, 20), hub.health()
+    assert hub.health()["status"] == "degraded"
+    assert stored_count(hub.db, site_id) == 0
+    hub.kill()
+
+    hub.start()
+    assert wait_until(failing, 20), hub.health()
+    _chmod_database(hub.db, 0o644)
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= 300, 30), hub.log_tail()
+    assert_exactly_once(hub.db, site_id, {"gate-0": 100, "gate-1": 100, "gate-2": 100})
+    assert wait_until(lambda: hub.health()["status"] == "ok", 10), hub.health()
