@@ -9,6 +9,7 @@ publish acks and config. It holds no state worth keeping: if it dies, the broker
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 from multiprocessing.connection import Connection
@@ -27,16 +28,11 @@ class Forwarder:
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
         self._send_lock = threading.Lock()
-        self._ready = threading.Condition()
-        self._pending: list[InMessage] = []
-        self._closed = False
+        self._queue: queue.SimpleQueue[InMessage | None] = queue.SimpleQueue()  # None: stop
 
     def message(self, message: InMessage) -> None:
         """Queue a message from paho's network thread."""
-        with self._ready:
-            self._pending.append(message)
-            if len(self._pending) == 1:
-                self._ready.notify()
+        self._queue.put(message)
 
     def send(self, item: tuple[Any, ...]) -> bool:
         """Send one item to the hub; False when the hub process is gone (the main loop then stops)."""
@@ -50,18 +46,21 @@ class Forwarder:
     def run(self) -> None:
         """Forward queued messages until closed; stop quietly when the hub process is gone."""
         while True:
-            with self._ready:
-                self._ready.wait_for(lambda: self._pending or self._closed)
-                if self._closed:
-                    return
-                batch, self._pending = self._pending, []
-            if not self.send(("messages", batch)):
+            batch = [self._queue.get()]
+            try:
+                while True:
+                    batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                pass
+            closed = batch[-1] is None
+            messages = [message for message in batch if message is not None]
+            if messages and not self.send(("messages", messages)):
+                return
+            if closed:
                 return
 
     def close(self) -> None:
-        with self._ready:
-            self._closed = True
-            self._ready.notify()
+        self._queue.put(None)
 
 
 def serve(pipe: Connection, target: BrokerTarget, generation: int, log_level: int) -> None:

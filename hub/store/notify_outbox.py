@@ -27,7 +27,14 @@ def enqueue(
 
 
 def claim_due(conn: sqlite3.Connection, now: float, limit: int = 20) -> list[dict[str, Any]]:
-    """Mark due pending rows as sending and return them, in one transaction."""
+    """Mark due pending rows as sending and return them, in one transaction.
+
+    Nothing due is found with a plain read first: the worker wakes after every ingest batch, and an empty
+    write transaction each time would take the write lock from ingest for nothing.
+    """
+    due = "SELECT 1 FROM notify_outbox WHERE status='pending' AND next_attempt_epoch <= ? LIMIT 1"
+    if conn.execute(due, (now,)).fetchone() is None:
+        return []
     with transaction(conn):
         rows = conn.execute(
             "SELECT * FROM notify_outbox WHERE status='pending' AND next_attempt_epoch <= ? ORDER BY id LIMIT ?",
