@@ -38,6 +38,7 @@ def parse_rfc3339(value: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@lru_cache(maxsize=4096)  # ingest, visits and rules each ask for the epoch of the same event's ts
 def to_epoch(value: str) -> float:
     """Return seconds since the epoch for RFC 3339 text."""
     return parse_rfc3339(value).timestamp()

@@ -52,42 +52,39 @@ def insert_event(
     """
     if body is None:
         body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
+    event_id, kind, site, station = envelope.id, envelope.kind, envelope.site, envelope.station
     cursor = conn.execute(
         "INSERT OR IGNORE INTO events(id, kind, site, station, seq, ts, received_at, body) VALUES (?,?,?,?,?,?,?,?)",
-        (envelope.id, envelope.kind, envelope.site, envelope.station, envelope.seq, envelope.ts, received_at, body),
+        (event_id, kind, site, station, envelope.seq, envelope.ts, received_at, body),
     )
-    result.stations_seen.add((envelope.site, envelope.station))
-    if envelope.kind in ("tap", "note"):
-        result.stored_ids.setdefault((envelope.site, envelope.station), []).append(envelope.id)
+    place = (site, station)
+    result.stations_seen.add(place)
+    if kind == "tap" or kind == "note":
+        ids = result.stored_ids.get(place)
+        if ids is None:
+            ids = result.stored_ids[place] = []
+        ids.append(event_id)
     if cursor.rowcount == 0:
         result.duplicates += 1
         return
-    result.stored[envelope.kind] = result.stored.get(envelope.kind, 0) + 1
+    result.stored[kind] = result.stored.get(kind, 0) + 1
     result.new_events.append(envelope)
-    if isinstance(envelope.data, TapData):
-        data = envelope.data
-        badge = badge_key(data)
+    data = envelope.data
+    if isinstance(data, TapData):
+        ndef = data.ndef
+        badge = data.uid if ndef is None else ndef.badge_id
         ts_epoch = to_epoch(envelope.ts)
         conn.execute(
             "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, zone, ts, ts_epoch, boot, mono_ms)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                envelope.id,
-                envelope.site,
-                envelope.station,
-                badge,
-                data.uid,
-                None if data.ndef is None else data.ndef.role,
-                None if sig_ok is None else int(sig_ok),
-                data.zone,
-                envelope.ts,
-                ts_epoch,
-                envelope.boot,
-                envelope.mono_ms,
-            ),
-        )
-        key = (envelope.site, badge)
-        result.new_taps[key] = min(ts_epoch, result.new_taps.get(key, ts_epoch))
+            (event_id, site, station, badge, data.uid, None if ndef is None else ndef.role,
+             None if sig_ok is None else int(sig_ok), data.zone, envelope.ts, ts_epoch, envelope.boot,
+             envelope.mono_ms),
+        )  # fmt: skip
+        key = (site, badge)
+        earliest = result.new_taps.get(key)
+        if earliest is None or ts_epoch < earliest:
+            result.new_taps[key] = ts_epoch
 
 
 def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter], result: BatchResult) -> None:
