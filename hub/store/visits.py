@@ -23,15 +23,20 @@ def rebuild_badge(
 ) -> int:
     """Rebuild one badge's visits from its taps; return how many were (re)built.
 
-    With `since` (the earliest new tap), only visits from the last one that started before it are rebuilt:
-    the builder's state at a visit's opening tap does not depend on earlier taps, so earlier visits stand.
+    With `since` (the earliest new tap), only visits from the last one that started before it are rebuilt: the
+    builder's state at a visit's opening tap does not depend on earlier taps, so earlier visits stand. That holds
+    only for an opening tap no other tap of the badge shares a time with (taps at one time are ordered by mono_ms
+    and id, so an earlier one at that time would be read back too), so the anchor is the last such visit.
     """
     start = 0.0
     if since is not None:
         anchor = conn.execute(
-            "SELECT MAX(start_epoch) FROM visits WHERE site=? AND badge=? AND start_epoch < ?", (site, badge, since)
-        ).fetchone()[0]
-        start = anchor if anchor is not None else 0.0
+            "SELECT v.start_epoch FROM visits v WHERE v.site=? AND v.badge=? AND v.start_epoch < ? AND (SELECT"
+            " COUNT(*) FROM taps t WHERE t.site=v.site AND t.badge=v.badge AND t.ts_epoch=v.start_epoch) = 1"
+            " ORDER BY v.start_epoch DESC LIMIT 1",
+            (site, badge, since),
+        ).fetchone()
+        start = anchor[0] if anchor is not None else 0.0
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: a badge's taps are read on every batch that has one
     rows = cursor.execute(
