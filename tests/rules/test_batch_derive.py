@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from hub.rules.engine import Context, EventFacts, RulesEngine, RuleSet, evaluate
 from hub.rules.engine.apply import apply_actions
 from hub.rules.engine.engine import default_rules_path
 from hub.rules.engine.evaluate import acts_on_bare_tap
+from hub.rules.engine.facts import ClosedVisits
 from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.store.badges import Badge, upsert_badge
 from hub.store.tx import transaction
@@ -83,6 +85,22 @@ def outcomes(writer: IngestWriter) -> dict[str, list[tuple[object, ...]]]:
     return {name: [tuple(row) for row in writer.conn.execute(sql)] for name, sql in queries.items()}
 
 
+class VisitsPerTap(ClosedVisits):
+    """The reference: one query per tap, bounded by the tap's time in SQL, as rules read visits before batching."""
+
+    def of(self, site: str, badge: str, until_epoch: float) -> tuple[dict[str, Any], ...]:
+        if self.scope is None:
+            return ()
+        zones, shortest = self.scope
+        rows = self.conn.execute(
+            'SELECT zone, station, start_event, end_event, start, "end", dwell_s FROM visits WHERE site=? AND badge=?'
+            f' AND "end" IS NOT NULL AND zone IN ({",".join("?" * len(zones))}) AND dwell_s >= ?'
+            " AND start_epoch + dwell_s <= ? ORDER BY start_epoch",
+            (site, badge, *zones, shortest, until_epoch + 0.001),
+        )
+        return tuple(dict(row) for row in rows)
+
+
 def ingest(db: Path, rules: RulesEngine, batches: list[list[Envelope]], per_event: bool) -> IngestWriter:
     """Store each batch; rules run as the batch deriver, or afterwards one event at a time (the reference)."""
     writer = IngestWriter(str(db), ack=lambda _m: None)
@@ -97,7 +115,8 @@ def ingest(db: Path, rules: RulesEngine, batches: list[list[Envelope]], per_even
         if per_event:
             with transaction(writer.conn):
                 for envelope in result.new_events:
-                    apply_actions(writer.conn, rules.actions_for(writer.conn, envelope))
+                    closed = VisitsPerTap(writer.conn, rules.rule_set)
+                    apply_actions(writer.conn, rules.actions_for(writer.conn, envelope, closed=closed))
     return writer
 
 

@@ -134,8 +134,7 @@ class RulesEngine:
         """
         rules = self.rule_set
         kinds = {kind for rule in rules.rules for kind in rule.when.events}
-        taps = [e for e in result.new_events if isinstance(e.data, TapData)] if "tap" in kinds else []
-        closed = ClosedVisits(conn, rules, taps)
+        closed = ClosedVisits(conn, rules)
         skip_bare_taps = not any(acts_on_bare_tap(rule) for rule in rules.rules)
         for envelope in result.new_events:
             if envelope.kind not in ("tap", "note") or envelope.kind not in kinds:

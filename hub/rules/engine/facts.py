@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from hub.rules.engine.model import Count, EventFacts, RuleSet
@@ -38,46 +38,42 @@ def _dwell_scope(rule_set: RuleSet) -> tuple[list[str], float] | None:
 
 
 def _closed_visit_rows(
-    conn: sqlite3.Connection, site: str, badge: str, until_epoch: float, scope: tuple[list[str], float]
+    conn: sqlite3.Connection, site: str, badge: str, scope: tuple[list[str], float]
 ) -> list[tuple[float, dict[str, Any]]]:
-    """Return (end epoch, visit) of a badge's closed visits in the scope's zones, long enough, ended by until."""
+    """Return (end epoch, visit) of a badge's closed visits in the scope's zones that lasted long enough."""
     zones, shortest = scope
     rows = conn.execute(
         'SELECT zone, station, start_event, end_event, start, "end", dwell_s, start_epoch + dwell_s FROM visits'
         f' WHERE site=? AND badge=? AND "end" IS NOT NULL AND zone IN ({",".join("?" * len(zones))}) AND dwell_s >= ?'
-        " AND start_epoch + dwell_s <= ? ORDER BY start_epoch",
-        (site, badge, *zones, shortest, until_epoch + 0.001),
+        " ORDER BY start_epoch",
+        (site, badge, *zones, shortest),
     )
     return [(row[7], dict(zip(_VISIT_KEYS, row, strict=False))) for row in rows]
 
 
 class ClosedVisits:
-    """Closed visits that some dwell rule could match, read once per (site, badge) for a batch of taps.
+    """Closed visits that some dwell rule could match, read once per (site, badge) and filtered per tap.
 
-    Rules do not write visits, so one read up to the badge's latest tap in the batch serves every tap of it.
+    Rules do not write visits, so one read of a badge's candidates (whenever they ended) serves every tap of it
+    in a batch; each tap keeps those that ended by its time.
     """
 
-    def __init__(self, conn: sqlite3.Connection, rule_set: RuleSet, taps: Iterable[Envelope] = ()) -> None:
+    def __init__(self, conn: sqlite3.Connection, rule_set: RuleSet) -> None:
         self.conn = conn
         self.scope = _dwell_scope(rule_set)
-        self.until: dict[tuple[str, str], float] = {}
-        for tap in taps if self.scope is not None else ():
-            if isinstance(tap.data, TapData):
-                key, ts_epoch = (tap.site, badge_key(tap.data)), to_epoch(tap.ts)
-                self.until[key] = max(ts_epoch, self.until.get(key, ts_epoch))
-        self.read: dict[tuple[str, str], tuple[float, list[tuple[float, dict[str, Any]]]]] = {}  # key -> (until, rows)
+        self.read: dict[tuple[str, str], list[tuple[float, dict[str, Any]]]] = {}
 
     def of(self, site: str, badge: str, until_epoch: float) -> tuple[dict[str, Any], ...]:
         """Return the badge's candidate visits that ended by until_epoch, oldest first."""
         if self.scope is None:
             return ()
-        key = (site, badge)
-        read = self.read.get(key)
-        if read is None or read[0] < until_epoch:
-            bound = max(until_epoch, self.until.get(key, until_epoch))
-            read = self.read[key] = (bound, _closed_visit_rows(self.conn, site, badge, bound, self.scope))
+        rows = self.read.get((site, badge))
+        if rows is None:
+            rows = self.read[(site, badge)] = _closed_visit_rows(self.conn, site, badge, self.scope)
+        if not rows:
+            return ()
         limit = until_epoch + 0.001
-        return tuple(visit for end, visit in read[1] if end <= limit)
+        return tuple(visit for end, visit in rows if end <= limit)
 
     def of_tap(self, tap: Envelope) -> tuple[dict[str, Any], ...]:
         """Return the candidate visits of a tap's badge that ended by the tap."""
