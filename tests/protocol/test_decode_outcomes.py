@@ -76,6 +76,12 @@ def cases() -> Iterator[tuple[str, str, bytes]]:
             yield f"{kind}|topic {template} bad", template.format(kind=kind), b"{not json"
     for index, payload in enumerate(PAYLOADS):
         yield f"payload {index}", "tourtrace/v1/demo/gate-injection/tap", payload
+    tap = (GOLDEN / "tap.json").read_bytes().strip()
+    for name, payload in (("lead", b" \n\t" + tap), ("trail", tap + b"\r\n "), ("extra", tap + b"{}"),
+                          ("extra ws", tap + b" 1"), ("nan", tap[:-1] + b',"x":NaN}'),
+                          ("dup key", tap[:-1] + b',"v":2}'), ("empty", b""), ("ws only", b"  "),
+                          ("bom", "\ufeff".encode() + tap)):  # fmt: skip
+        yield f"payload {name}", "tourtrace/v1/demo/gate-injection/tap", payload
 
 
 def outcome(topic: str, payload: bytes) -> str:
