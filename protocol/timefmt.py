@@ -26,15 +26,12 @@ def format_rfc3339(moment: datetime) -> str:
 @lru_cache(maxsize=4096)  # an event's ts is parsed at validation, storage and rule evaluation
 def parse_rfc3339(value: str) -> datetime:
     """Parse RFC 3339 text into an aware datetime; raise ValueError when it is not RFC 3339."""
-    if not _RFC3339_RE.match(value):
+    match = _RFC3339_RE.match(value)
+    if match is None:
         raise ValueError(f"not an RFC 3339 time with offset: {value!r}")
-    text = value.replace("z", "Z").replace("Z", "+00:00")
-    if "." in text:
-        head, rest = text.split(".", 1)
-        digits = re.match(r"\d+", rest)
-        assert digits is not None
-        frac = digits.group(0)
-        text = f"{head}.{frac[:6].ljust(6, '0')}{rest[len(frac) :]}"
+    fraction, offset = match.group(1, 2)  # datetime wants 6 fraction digits and a numeric offset
+    text = (value[:19] + ("" if fraction is None else "." + fraction[1:7].ljust(6, "0"))
+            + ("+00:00" if offset in ("Z", "z") else offset) + value[match.end() :])  # fmt: skip
     return datetime.fromisoformat(text)
 
 
