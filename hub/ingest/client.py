@@ -18,6 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from hub.ingest.chunked import ChunkedReadClient
 from protocol import SUBSCRIBE_ALL
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class HubClient:
         self.last_error = ""
         self.connection = 0  # bumped on every successful connect; see InMessage.conn
         self._on_message = on_message
-        client = mqtt.Client(
+        client = ChunkedReadClient(
             CallbackAPIVersion.VERSION2, client_id=target.client_id, protocol=mqtt.MQTTv5, manual_ack=True
         )
         client.reconnect_delay_set(min_delay=1, max_delay=30)
