@@ -71,9 +71,11 @@ def queue_for(url: str, client_id: str, topic_filter: str) -> None:
     client.loop_stop()
 
 
-def drain_bare(url: str, client_id: str, count: int, timeout_s: float = 600) -> float:
+def drain_bare(
+    url: str, client_id: str, count: int, timeout_s: float = 600, client_class: type[mqtt.Client] = mqtt.Client
+) -> float:
     """Reconnect a queued session with plain paho (auto PUBACK) and return seconds from first to last message."""
-    client = _v5_client(client_id)
+    client = _v5_client(client_id, client_class)
     times: list[float] = []
     finished = threading.Event()
 
@@ -116,8 +118,8 @@ def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> floa
     raise RuntimeError(f"hub stored {seen} of {count}")
 
 
-def _v5_client(client_id: str) -> mqtt.Client:
-    return mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+def _v5_client(client_id: str, client_class: type[mqtt.Client] = mqtt.Client) -> mqtt.Client:
+    return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
 
 
 def _connect_v5(client: mqtt.Client, url: str) -> None:
