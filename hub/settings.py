@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
 from hub.notify.config import check_notify
+from protocol.broker_url import BrokerUrl
 from protocol.messages import TAP_MODES
 
 
@@ -60,9 +60,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
 def check_settings(settings: HubSettings, source: str) -> HubSettings:
     """Raise HubConfigError listing every invalid setting."""
     errors = []
-    parts = urlsplit(settings.broker)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        errors.append(f"broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {settings.broker!r}")
+    try:
+        BrokerUrl.parse(settings.broker)
+    except ValueError as exc:
+        errors.append(f"broker: {exc}")
     host, _, port = settings.http.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         errors.append(f"http: expected HOST:PORT, got {settings.http!r}")

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 
+from protocol.broker_url import BrokerUrl
 from protocol.messages import TAP_MODES
 from protocol.topics import ID_RE
 
@@ -33,16 +33,15 @@ class BrokerSettings:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or "127.0.0.1"
+        return BrokerUrl.parse(self.url).host
 
     @property
     def port(self) -> int:
-        parts = urlsplit(self.url)
-        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        return BrokerUrl.parse(self.url).port
 
     @property
     def tls(self) -> bool:
-        return urlsplit(self.url).scheme == "mqtts"
+        return BrokerUrl.parse(self.url).tls
 
     def read_password(self) -> str | None:
         """Return the password from password_file (None without one); ConfigError when it cannot be read."""
@@ -177,8 +176,10 @@ def parse_config(obj: object, source: str = "station.yaml") -> StationConfig:
         ca_file=c.typed(b, "ca_file", "broker", (str,), None),
         keepalive_s=c.typed(b, "keepalive_s", "broker", (int,), 30),
     )
-    if urlsplit(broker.url).scheme not in ("mqtt", "mqtts") or not urlsplit(broker.url).hostname:
-        c.errors.append(f"broker.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {broker.url!r}")
+    try:
+        BrokerUrl.parse(broker.url)
+    except ValueError as exc:
+        c.errors.append(f"broker.url: {exc}")
     vocabulary = c.typed(n, "vocabulary", "note", (list,), [])
     if any(not isinstance(w, str) for w in vocabulary):
         c.errors.append("note.vocabulary: expected a list of words (strings)")

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import PUBACK
@@ -20,6 +19,7 @@ from paho.mqtt.properties import Properties
 
 from hub.ingest.chunked import ChunkedReadClient
 from protocol import SUBSCRIBE_ALL
+from protocol.broker_url import BrokerUrl
 
 log = logging.getLogger(__name__)
 
@@ -50,26 +50,22 @@ class BrokerTarget:
     receive_maximum: int = 10_000
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError(f"broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {self.url!r}")
         try:
-            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+            BrokerUrl.parse(self.url)
         except ValueError as exc:
-            raise ValueError(f"broker: {exc} in {self.url!r}") from None
+            raise ValueError(f"broker: {exc}") from None
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).hostname or ""
+        return BrokerUrl.parse(self.url).host
 
     @property
     def port(self) -> int:
-        parts = urlsplit(self.url)
-        return parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        return BrokerUrl.parse(self.url).port
 
     @property
     def tls(self) -> bool:
-        return urlsplit(self.url).scheme == "mqtts"
+        return BrokerUrl.parse(self.url).tls
 
 
 class HubClient:
