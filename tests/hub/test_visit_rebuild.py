@@ -116,3 +116,70 @@ def _check_pinned(found: dict[str, str]) -> None:
         pinned.update(found)
         PINNED.write_text(json.dumps(pinned, indent=0, sort_keys=True) + "\n", encoding="utf-8")
     assert {key: pinned.get(key) for key in found} == found
+
+
+def _tap(site: str, badge: str, station: str, at: float, boot: str, mono_ms: int) -> Envelope:
+    data = TapData(uid="04A1B2C3D4E5F6", tag_type="Type2Tag", zone=ZONES[station],
+                   ndef=BadgeNdef(badge_id=badge, role="visitor", sig=None), reader="udp:127.0.0.1:1")  # fmt: skip
+    return Envelope(id=new_ulid(), kind="tap", site=site, station=station, seq=mono_ms, ts=epoch_to_rfc3339(at),
+                    boot=boot, mono_ms=mono_ms, clock_synced=True, data=data)  # fmt: skip
+
+
+def _all_visits(writer: IngestWriter) -> list[tuple[object, ...]]:
+    rows = writer.conn.execute(
+        'SELECT site, badge, zone, station, start_event, end_event, start, start_epoch, "end", dwell_s, timed_out,'
+        " sig_ok FROM visits ORDER BY site, badge, start_epoch, start_event"
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_a_batch_older_than_stored_taps_with_a_duplicate_builds_the_visits_of_a_full_rebuild(tmp_path: Path) -> None:
+    writer = IngestWriter(str(tmp_path / "hub.sqlite3"), ack=lambda _m: None, default_dwell_timeout_s=1800)
+    taps_seen: list[int] = []
+    writer.derivers.append(
+        lambda conn, _result: taps_seen.append(conn.execute("SELECT COUNT(*) FROM taps").fetchone()[0])
+    )
+    try:
+        with transaction(writer.conn):
+            writer.conn.executemany(
+                "INSERT INTO station_settings(site, station, tap_mode, dwell_timeout_s) VALUES ('demo',?,?,?)",
+                [(station, mode, timeout) for station, (mode, timeout) in SETTINGS.items()],
+            )
+        stored = [
+            _tap("demo", "V-1", "gate-a", T0 + 100, "boot-1", 100_000),
+            _tap("demo", "V-1", "gate-a", T0 + 200, "boot-1", 200_000),
+            _tap("demo", "V-1", "gate-b", T0 + 300, "boot-1", 300_000),
+            _tap("demo", "V-1", "gate-a", T0 + 1000, "boot-2", 5_000),
+            _tap("demo", "V-2", "gate-c", T0 + 400, "boot-1", 400_000),
+            _tap("plant-2", "V-1", "gate-d", T0 + 500, "boot-9", 1_000),
+        ]
+        batch = [
+            _tap("demo", "V-1", "gate-c", T0 + 50, "boot-1", 50_000),  # older than every stored tap of the badge
+            stored[1],  # a duplicate: no second taps row, no second visit
+            _tap("demo", "V-1", "gate-b", T0 + 300, "boot-1", 300_000),  # the same time (and mono_ms) as a stored one
+            _tap("demo", "V-1", "gate-d", T0 + 250, "boot-1", 250_000),
+            _tap("demo", "V-1", "gate-a", T0 + 1000.5, "boot-3", 200),  # after a reboot
+            _tap("demo", "V-2", "gate-c", T0 + 350, "boot-1", 350_000),
+            _tap("plant-2", "V-1", "gate-d", T0 + 450, "boot-9", 900),
+        ]
+        writer.store([InMessage(str(e.topic), e.encode(), i + 1, 1) for i, e in enumerate(stored)])
+        result = writer.store([InMessage(str(e.topic), e.encode(), i + 1, 1) for i, e in enumerate(batch)])
+        assert (result.duplicates, result.stored) == (1, {"tap": 6})
+        assert taps_seen == [6, 12]  # derivers see every tap of the batch in the taps table
+        incremental = _all_visits(writer)
+        with transaction(writer.conn):
+            writer.conn.execute("DELETE FROM visits")
+            for site, badge in (("demo", "V-1"), ("demo", "V-2"), ("plant-2", "V-1")):
+                rebuild_badge(writer.conn, site, badge, station_rules(writer.conn, site, "toggle", 1800), T0 + 10**7)
+        assert incremental == _all_visits(writer)
+        assert [(v[0], v[1], v[3], v[7], v[9], v[10]) for v in incremental] == [
+            ("demo", "V-1", "gate-c", T0 + 50, 50, 0),
+            ("demo", "V-1", "gate-a", T0 + 200, 50, 0),
+            ("demo", "V-1", "gate-d", T0 + 250, 50, 0),
+            ("demo", "V-1", "gate-b", T0 + 300, 300, 1),
+            ("demo", "V-1", "gate-a", T0 + 1000, 0.5, 0),  # closed across a reboot: wall clock
+            ("demo", "V-2", "gate-c", T0 + 350, 50, 0),
+            ("plant-2", "V-1", "gate-d", T0 + 450, 0.1, 0),  # one boot: mono_ms
+        ]
+    finally:
+        writer.close()
