@@ -123,8 +123,10 @@ class HubRuntime:
     def _sweep_timeouts(self) -> None:
         while not self.stop_event.wait(10.0):
             try:
+                now = time.time()
                 with closing(connect(self.settings.db)) as conn, transaction(conn):
-                    close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, time.time())
+                    closed = close_timed_out(conn, self.settings.tap_mode, self.settings.dwell_timeout_s, now)
+                    self.rules.derive_timed_out(conn, closed, now)
             except Exception:
                 log.exception("dwell-timeout sweep failed")
 

@@ -74,8 +74,10 @@ def rebuild_badge(
     return len(visits)
 
 
-def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> int:
-    """Rebuild badges whose open visit has outlived its station's dwell timeout; return how many."""
+def close_timed_out(
+    conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float
+) -> list[tuple[str, str]]:
+    """Rebuild badges whose open visit has outlived its station's dwell timeout; return their (site, badge)."""
     stale = conn.execute(
         "SELECT DISTINCT v.site, v.badge FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
         's.station=v.station WHERE v."end" IS NULL AND ? - v.start_epoch > COALESCE(s.dwell_timeout_s, ?)',
@@ -83,7 +85,7 @@ def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout
     ).fetchall()
     for site, badge in stale:
         rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
-    return len(stale)
+    return [(site, badge) for site, badge in stale]
 
 
 def _visit_row(row: sqlite3.Row, now: float) -> dict[str, Any]:

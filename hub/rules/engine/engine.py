@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -142,19 +143,38 @@ class RulesEngine:
             try:
                 if skip_bare_taps and isinstance(envelope.data, TapData) and not closed.of_tap(envelope):
                     continue
-                actions = self.actions_for(conn, envelope, rules, closed)
-                if not actions:
-                    continue
-                conn.execute("SAVEPOINT rules_event")
-                try:
-                    apply_actions(conn, actions)
-                except Exception:
-                    conn.execute("ROLLBACK TO rules_event")
-                    raise
-                finally:
-                    conn.execute("RELEASE rules_event")
+                _apply(conn, self.actions_for(conn, envelope, rules, closed))
             except Exception:
                 log.exception("rules failed on event %s; the event is stored without rule actions", envelope.id)
+
+    def derive_timed_out(self, conn: sqlite3.Connection, badges: Iterable[tuple[str, str]], now: float) -> None:
+        """Apply dwell rules to each badge's last visit if its dwell timeout closed it (the hub's sweep calls this
+        for visits that were open and just expired).
+
+        A visit closed by a tap is seen by the rules at that tap; one closed by the timeout is the badge's last
+        and no later tap may ever show it, so it is judged now, triggered by the tap that opened it. Dwell
+        actions are keyed on the visit, so a later tap that sees it again changes nothing. Ingest does not call
+        this for visits that arrive already expired (a station draining its outbox after an outage): the tap that
+        really closed such a visit may still be queued at another station, and taps judge it once it is in.
+        """
+        rules = self.rule_set
+        if not any(rule.when.dwell is not None for rule in rules.rules):
+            return
+        closed = ClosedVisits(conn, rules)
+        for site, badge in badges:
+            row = conn.execute(
+                "SELECT start_event, timed_out FROM visits WHERE site=? AND badge=? ORDER BY start_epoch DESC LIMIT 1",
+                (site, badge),
+            ).fetchone()
+            if row is None or not row[1]:
+                continue
+            opening = stored_event(conn, row[0])
+            try:
+                facts = None if opening is None else facts_for(conn, opening, rules, closed, visits_until=now)
+                if facts is not None:
+                    _apply(conn, evaluate(rules, facts, Context(now)))
+            except Exception:
+                log.exception("rules failed on the timed-out visit of %s at %s", badge, site)
 
     def fire_due(self, conn: sqlite3.Connection, now: float) -> int:
         """Evaluate every due follow-up timer (in the caller's transaction); return how many fired."""
@@ -210,3 +230,17 @@ class RulesEngine:
             summary[action.kind] = summary.get(action.kind, 0) + 1
         return {"events": events, "rules": [r.name for r in rules.rules], "summary": summary,
                 "actions": [{**a.to_dict(), "new": new} for a, new in zip(actions, flags, strict=True)]}  # fmt: skip
+
+
+def _apply(conn: sqlite3.Connection, actions: list[Action]) -> None:
+    """Apply one event's actions all or nothing (a savepoint inside the caller's transaction)."""
+    if not actions:
+        return
+    conn.execute("SAVEPOINT rules_event")
+    try:
+        apply_actions(conn, actions)
+    except Exception:
+        conn.execute("ROLLBACK TO rules_event")
+        raise
+    finally:
+        conn.execute("RELEASE rules_event")

@@ -98,8 +98,11 @@ def acts_on_bare_tap(rule: Rule) -> bool:
     return can_hold or bool(rule.otherwise)
 
 
-def _subject(rule: Rule, facts: EventFacts) -> str:
-    """What an action is keyed on: the event, or for a counting rule the rep (or site) and the window."""
+def _subject(rule: Rule, facts: EventFacts, evidence: dict[str, Any]) -> str:
+    """What an action is keyed on: the event; for a dwell rule the newest matching visit (every later tap of the
+    badge sees that visit again and must not act on it twice); for a counting rule the rep (or site) and window."""
+    if rule.when.dwell is not None and evidence.get("dwell"):
+        return f"visit:{evidence['dwell'][-1]['start_event']}"
     count = rule.when.count
     if count is None:
         return facts.event_id
@@ -123,7 +126,7 @@ def build_actions(
     if any(spec.kind == "lookup" for spec in branch) and facts.kind == "note":
         evidence = {**evidence, "lookups": [dict(x) for x in facts.lookups],
                     "warnings": [dict(x) for x in facts.warnings]}  # fmt: skip
-    subject = _subject(rule, facts)
+    subject = _subject(rule, facts, evidence)
     badges = tuple(evidence.get("badges") or facts.badges)
 
     def make(spec: ActionSpec, key: str, badge: str | None = None, template: str | None = None) -> Action:

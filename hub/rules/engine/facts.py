@@ -100,15 +100,23 @@ def count_in_window(conn: sqlite3.Connection, count: Count, site: str, rep: str 
 
 
 def facts_for(
-    conn: sqlite3.Connection, envelope: Envelope, rule_set: RuleSet, closed: ClosedVisits | None = None
+    conn: sqlite3.Connection,
+    envelope: Envelope,
+    rule_set: RuleSet,
+    closed: ClosedVisits | None = None,
+    visits_until: float | None = None,
 ) -> EventFacts | None:
-    """Return the facts of a stored tap or note (None for other kinds); `closed` reads visits once per badge."""
+    """Return the facts of a stored tap or note (None for other kinds); `closed` reads visits once per badge.
+
+    A tap sees the visits that ended by its time, or by `visits_until` (a visit closed later by its timeout).
+    """
     ts_epoch = to_epoch(envelope.ts)
     if isinstance(envelope.data, TapData):
         data = envelope.data
         badge = badge_key(data)
         tapped = () if data.ndef is not None and data.ndef.role == "rep" else (badge,)
-        visits = (closed or ClosedVisits(conn, rule_set)).of(envelope.site, badge, ts_epoch)
+        until = ts_epoch if visits_until is None else visits_until
+        visits = (closed or ClosedVisits(conn, rule_set)).of(envelope.site, badge, until)
         return EventFacts(envelope.id, envelope.kind, envelope.site, envelope.station, envelope.ts, ts_epoch, tapped,
                           zone=data.zone, visits=visits,
                           visitors=_visitors(conn, tapped) if _needs_visitors(rule_set) else {})  # fmt: skip
