@@ -75,7 +75,7 @@ class HubRuntime:
         )
         self.writer.derivers.append(self.notes.derive)
         self.writer.after_commit.append(self.send_acks)
-        self.rules = RulesEngine(settings.rules_file)
+        self.rules = RulesEngine.for_hub(settings.rules_file, settings.db)
         self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
         self._threads: list[threading.Thread] = []
 

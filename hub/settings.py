@@ -38,7 +38,7 @@ class HubSettings:
     sample_data: bool = False
     notify: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # channel -> {kind, url, secret}
     notify_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> {title, text}
-    rules_file: str | None = None  # YAML rules (hot-reloaded); None: the packaged default rules
+    rules_file: str | None = None  # YAML rules (hot-reloaded); None: saved beside db (RulesEngine.for_hub) or defaults
 
     @property
     def http_host(self) -> str:

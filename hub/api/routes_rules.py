@@ -37,7 +37,8 @@ def rules_engine(app: FastAPI) -> RulesEngine:
         return engine
     offline = getattr(app.state, "rules_engine", None)
     if not isinstance(offline, RulesEngine):
-        offline = app.state.rules_engine = RulesEngine(app.state.settings.rules_file)
+        settings = app.state.settings
+        offline = app.state.rules_engine = RulesEngine.for_hub(settings.rules_file, settings.db)
     return offline
 
 

@@ -118,3 +118,16 @@ def test_hot_reload_and_a_broken_file_in_health(tmp_path: Path) -> None:
     assert "keeping the rules active since" in health["rules"]["error"]
     state = client.get("/api/rules", headers=admin).json()
     assert "机加工关注" in state["text"] and state["error"][0]["line"] == 3
+
+
+def test_rules_saved_on_a_hub_without_a_rules_file_are_kept_beside_the_database(tmp_path: Path) -> None:
+    client = client_for(tmp_path)
+    assert client.get("/api/rules", headers=bearer(ADMIN_TOKEN)).json()["file"] == str(default_rules_path())
+    accepted = client.put("/api/rules", json={"text": GOOD}, headers=bearer(ADMIN_TOKEN)).json()
+    saved = tmp_path / "tourtrace-rules.yaml"
+    assert accepted["persisted"] is True and accepted["file"] == str(saved)
+    assert saved.read_text(encoding="utf-8") == GOOD
+    assert "注塑工艺兴趣" in default_rules_path().read_text(encoding="utf-8")  # the packaged defaults stay as shipped
+    restarted = client_for(tmp_path)  # the hub started again on the same database
+    state = restarted.get("/api/rules", headers=bearer(ADMIN_TOKEN)).json()
+    assert state["rules"] == ["machining"] and state["file"] == str(saved)

@@ -32,12 +32,20 @@ def default_rules_path() -> Path:
     return Path(hub.data.__file__).parent / "rules" / "default.yaml"
 
 
-class RulesEngine:
-    """Holds the active rule set; a broken file keeps the last good rules active and reports the errors."""
+LOCAL_RULES = "tourtrace-rules.yaml"  # beside the database: rules edited on a hub without a rules_file
 
-    def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else default_rules_path()
-        self.persist = path is not None
+
+class RulesEngine:
+    """Holds the active rule set; a broken file keeps the last good rules active and reports the errors.
+
+    Rules come from `path`, else from `save_to` once something was saved there, else the packaged defaults;
+    replaced rules are written to `path`, else to `save_to` (without either they live in memory only).
+    """
+
+    def __init__(self, path: str | Path | None = None, save_to: str | Path | None = None) -> None:
+        self.save_to = Path(path) if path else Path(save_to) if save_to else None
+        self.path = self.save_to if self.save_to and (path or self.save_to.exists()) else default_rules_path()
+        self.persist = self.save_to is not None
         self._lock = threading.Lock()
         self.rule_set = RuleSet(())
         self.text = ""
@@ -45,6 +53,11 @@ class RulesEngine:
         self.errors: list[RuleError] = []
         self._mtime: float | None = None
         self.reload()
+
+    @classmethod
+    def for_hub(cls, rules_file: str | None, db: str) -> RulesEngine:
+        """The hub's engine: its rules_file, or rules saved beside its database (see LOCAL_RULES)."""
+        return cls(rules_file, save_to=None if rules_file else Path(db).parent / LOCAL_RULES)
 
     def reload(self) -> bool:
         """Re-read the rules file when its mtime changed; return True when new rules became active."""
@@ -85,10 +98,11 @@ class RulesEngine:
             parse_rules(text, str(self.path))
         except RulesInvalid as exc:
             return exc.errors, False
-        if self.persist:
-            temp = self.path.with_name(f".{self.path.name}.tmp")
+        if self.save_to is not None:
+            temp = self.save_to.with_name(f".{self.save_to.name}.tmp")
             temp.write_text(text, encoding="utf-8")
-            os.replace(temp, self.path)
+            os.replace(temp, self.save_to)
+            self.path = self.save_to
             self._mtime = self.path.stat().st_mtime
         self._activate(text)
         return [], self.persist
