@@ -74,7 +74,10 @@ def validate(body: RulesText) -> dict[str, Any]:
 def put_rules(body: RulesText, request: Request) -> dict[str, Any] | JSONResponse:
     """Replace the active rules (admin, manager); invalid rules → 422 and the old rules stay active."""
     engine = rules_engine(request.app)
-    errors, persisted = engine.replace(body.text)
+    try:
+        errors, persisted = engine.replace(body.text)
+    except OSError as exc:  # the rules are valid but cannot be saved: nothing changes
+        return JSONResponse({"detail": f"cannot save the rules to {engine.save_to}: {exc.strerror or exc}"}, 503)
     if errors:
         return _invalid([e.to_dict() for e in errors])
     return {"ok": True, "persisted": persisted, **engine.state()}

@@ -131,3 +131,14 @@ def test_rules_saved_on_a_hub_without_a_rules_file_are_kept_beside_the_database(
     restarted = client_for(tmp_path)  # the hub started again on the same database
     state = restarted.get("/api/rules", headers=bearer(ADMIN_TOKEN)).json()
     assert state["rules"] == ["machining"] and state["file"] == str(saved)
+
+
+def test_rules_that_cannot_be_saved_are_refused_and_the_old_ones_stay(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("", encoding="utf-8")
+    client = client_for(tmp_path, blocker / "rules.yaml")
+    before = client.get("/api/rules", headers=bearer(ADMIN_TOKEN)).json()
+    refused = client.put("/api/rules", json={"text": GOOD}, headers=bearer(ADMIN_TOKEN))
+    assert refused.status_code == 503
+    assert refused.json()["detail"].startswith(f"cannot save the rules to {blocker / 'rules.yaml'}: ")
+    assert client.get("/api/rules", headers=bearer(ADMIN_TOKEN)).json()["rules"] == before["rules"]
