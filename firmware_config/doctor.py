@@ -101,10 +101,12 @@ def try_broker(settings: BrokerSettings, timeout_s: float = 5.0) -> tuple[str, s
         password = settings.read_password()
     except ConfigError as exc:
         return "auth", exc.errors[0]
+    address = settings.address
+    where = f"{address.host}:{address.port}"
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
     if settings.username:
         client.username_pw_set(settings.username, password)
-    if settings.tls:
+    if address.tls:
         try:
             client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         except (OSError, ssl.SSLError) as exc:
@@ -118,22 +120,20 @@ def try_broker(settings: BrokerSettings, timeout_s: float = 5.0) -> tuple[str, s
 
     client.on_connect = connected
     try:
-        client.connect(settings.host, settings.port, keepalive=10)
+        client.connect(address.host, address.port, keepalive=10)
     except ssl.SSLCertVerificationError as exc:
         return "tls", f"TLS: {exc.verify_message}"
     except ssl.SSLError as exc:
-        return "tls", f"TLS handshake with {settings.host}:{settings.port} failed: {exc}"
+        return "tls", f"TLS handshake with {where} failed: {exc}"
     except OSError as exc:
-        return "network", f"cannot reach {settings.host}:{settings.port}: {exc}"
+        return "network", f"cannot reach {where}: {exc}"
     client.loop_start()
     try:
         if not answered.wait(timeout_s):
-            return "network", f"no answer from {settings.host}:{settings.port} within {timeout_s:.0f} s"
+            return "network", f"no answer from {where} within {timeout_s:.0f} s"
         if result[0].is_failure:
             return "auth", f"broker refused {settings.username!r}: {result[0]}"
-        return "ok", f"{settings.username or 'anonymous'} @ {settings.url}" + (
-            " (TLS verified)" if settings.tls else ""
-        )
+        return "ok", f"{settings.username or 'anonymous'} @ {settings.url}" + (" (TLS verified)" if address.tls else "")
     finally:
         client.disconnect()
         client.loop_stop()
@@ -150,9 +150,9 @@ def check_broker(config: StationConfig, timeout_s: float = 5.0) -> Check:
         fix += "--dir DIR --rotate, then copy the new password to " + (b.password_file or "broker.password_file")
     elif kind == "tls":
         fix = f"copy the hub's DIR/certs/ca.crt to {b.ca_file}; "
-        fix += f"if the hub's name differs: tourtrace certs init --dir DIR --hub-name {b.host}"
+        fix += f"if the hub's name differs: tourtrace certs init --dir DIR --hub-name {b.address.host}"
     else:
-        fix = f"on the hub: systemctl status mosquitto; check the network and that port {b.port} is open"
+        fix = f"on the hub: systemctl status mosquitto; check the network and that port {b.address.port} is open"
     return Check("broker", False, detail, fix)
 
 

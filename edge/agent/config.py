@@ -32,16 +32,9 @@ class BrokerSettings:
     keepalive_s: int = 30
 
     @property
-    def host(self) -> str:
-        return BrokerUrl.parse(self.url).host
-
-    @property
-    def port(self) -> int:
-        return BrokerUrl.parse(self.url).port
-
-    @property
-    def tls(self) -> bool:
-        return BrokerUrl.parse(self.url).tls
+    def address(self) -> BrokerUrl:
+        """Host, port and whether TLS is used (the URL is checked when the config is loaded)."""
+        return BrokerUrl.parse(self.url)
 
     def read_password(self) -> str | None:
         """Return the password from password_file (None without one); ConfigError when it cannot be read."""

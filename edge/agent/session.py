@@ -40,7 +40,7 @@ class MqttSession:
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         if settings.username:
             client.username_pw_set(settings.username, settings.read_password())
-        if settings.tls:
+        if settings.address.tls:
             client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_pre_connect = self._pre_connect
         client.on_connect = self._connected
@@ -81,7 +81,8 @@ class MqttSession:
 
     def start(self) -> None:
         """Connect in the background; paho keeps reconnecting with backoff."""
-        self.client.connect_async(self.settings.host, self.settings.port, keepalive=self.settings.keepalive_s)
+        address = self.settings.address
+        self.client.connect_async(address.host, address.port, keepalive=self.settings.keepalive_s)
         self.client.loop_start()
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> mqtt.MQTTMessageInfo:

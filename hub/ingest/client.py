@@ -56,16 +56,9 @@ class BrokerTarget:
             raise ValueError(f"broker: {exc}") from None
 
     @property
-    def host(self) -> str:
-        return BrokerUrl.parse(self.url).host
-
-    @property
-    def port(self) -> int:
-        return BrokerUrl.parse(self.url).port
-
-    @property
-    def tls(self) -> bool:
-        return BrokerUrl.parse(self.url).tls
+    def address(self) -> BrokerUrl:
+        """Host, port and whether TLS is used (the URL is checked when the config is loaded)."""
+        return BrokerUrl.parse(self.url)
 
 
 class HubClient:
@@ -92,7 +85,7 @@ class HubClient:
         if target.username:
             password = Path(target.password_file).read_text().strip() if target.password_file else None
             client.username_pw_set(target.username, password)
-        if target.tls:
+        if target.address.tls:
             client.tls_set(ca_certs=target.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
@@ -134,7 +127,8 @@ class HubClient:
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         props.ReceiveMaximum = self.target.receive_maximum
-        self.client.connect_async(self.target.host, self.target.port, keepalive=30, clean_start=False, properties=props)
+        address = self.target.address
+        self.client.connect_async(address.host, address.port, keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
 
     def ack(self, messages: Iterable[tuple[int, int, int]]) -> int:
