@@ -90,6 +90,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "signal_lead_time": ("交期", "lead time"),
     "signal_sample": ("样品", "sample"),
     "rep_badge": ("销售", "rep"),
+    "problem_broker": (
+        "集线器未连接 MQTT 代理，看板数据可能滞后；站点会保留事件，恢复后补传：",
+        "The hub is not connected to the broker, so this page may lag; stations keep their events:",
+    ),
+    "problem_ingest": (
+        "事件入库失败，正在重试；未入库的事件不会确认，也不会丢失：",
+        "Storing events fails and is being retried; nothing unstored is acknowledged or lost:",
+    ),
+    "problem_rules": (
+        "规则文件有误，沿用上次有效的规则：",
+        "The rules file is broken; the last good rules stay active:",
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from hub.store.visitors import list_visitors, resolve_visitor
 from hub.web import views
 from hub.web.access import ROLE_LABELS, visible_visitors
 from hub.web.i18n import LANGS, translator
+from hub.web.problems import hub_problems
 from hub.web.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
 
 HERE = Path(__file__).parent
@@ -46,7 +47,8 @@ def _render(request: Request, name: str, session: Session | None, status: int = 
     nav = [(key, href) for key, href, roles in NAV if role == "admin" or role in roles]
     response = templates.TemplateResponse(
         request, name, {"t": translator(lang), "lang": lang, "session": session, "nav": nav,
-                        "role_label": ROLE_LABELS.get(role, role), "path": request.url.path, **ctx},
+                        "role_label": ROLE_LABELS.get(role, role), "path": request.url.path,
+                        "problems": hub_problems(request.app) if session else [], **ctx},
         status_code=status,
     )  # fmt: skip
     if request.query_params.get("lang") in LANGS:

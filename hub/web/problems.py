@@ -1,0 +1,24 @@
+"""What is wrong with the running hub right now, shown above every dashboard page until it is fixed."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def hub_problems(app: FastAPI) -> list[tuple[str, str]]:
+    """Return (kind, detail) for a broker link that is down, ingest that fails and a broken rules file.
+
+    Empty for an app without ingest (API-only use): there is nothing running to go wrong.
+    """
+    runtime = app.state.runtime
+    if runtime is None:
+        return []
+    problems = []
+    if not runtime.client.connected.is_set():
+        problems.append(("broker", runtime.client.last_error or app.state.settings.broker))
+    if runtime.writer.stats.last_error:
+        problems.append(("ingest", runtime.writer.stats.last_error))
+    rules = app.state.health_probes["rules"]()
+    if not rules["ok"]:
+        problems.append(("rules", str(rules["error"])))
+    return problems
