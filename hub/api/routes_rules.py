@@ -10,10 +10,12 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from hub.api.auth import require_token
+from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
 from hub.rules.engine import RulesEngine, RulesInvalid, parse_rules, validate_rules
+from hub.store.audit import record_change
 from hub.store.rules_state import OUTCOME_KINDS, list_outcomes
+from hub.store.tx import transaction
 from hub.web.access import require_role
 
 router = APIRouter()
@@ -70,8 +72,13 @@ def validate(body: RulesText) -> dict[str, Any]:
     return {"ok": not errors, "errors": [e.to_dict() for e in errors]}
 
 
-@router.put("/api/rules", dependencies=[Depends(rule_editors)], response_model=None)
-def put_rules(body: RulesText, request: Request) -> dict[str, Any] | JSONResponse:
+@router.put("/api/rules", response_model=None)
+def put_rules(
+    body: RulesText,
+    request: Request,
+    db: sqlite3.Connection = Depends(get_db),
+    caller: Principal = Depends(rule_editors),
+) -> dict[str, Any] | JSONResponse:
     """Replace the active rules (admin, manager); invalid rules → 422 and the old rules stay active."""
     engine = rules_engine(request.app)
     try:
@@ -80,7 +87,11 @@ def put_rules(body: RulesText, request: Request) -> dict[str, Any] | JSONRespons
         return JSONResponse({"detail": f"cannot save the rules to {engine.save_to}: {exc.strerror or exc}"}, 503)
     if errors:
         return _invalid([e.to_dict() for e in errors])
-    return {"ok": True, "persisted": persisted, **engine.state()}
+    state = engine.state()
+    with transaction(db):
+        record_change(db, caller.name, caller.role, "rules.replace", state["file"],
+                      {"rules": state["rules"], "persisted": persisted})  # fmt: skip
+    return {"ok": True, "persisted": persisted, **state}
 
 
 @router.post("/api/rules/dry-run", dependencies=[Depends(rule_editors)], response_model=None)

@@ -78,6 +78,10 @@ def test_get_and_put_rules_with_roles_and_invalid_rules_keep_the_old_ones(tmp_pa
     accepted = client.put("/api/rules", json={"text": GOOD}, headers=bearer(tokens["manager"]))
     assert accepted.status_code == 200 and accepted.json()["persisted"] is True
     assert accepted.json()["rules"] == ["machining"]
+    audit = client.get("/api/audit", params={"action": "rules."}, headers=bearer(ADMIN_TOKEN)).json()
+    assert [(a["role"], a["action"], a["target"], a["detail"]) for a in audit] == [
+        ("manager", "rules.replace", str(rules_file), {"rules": ["machining"], "persisted": True})
+    ]  # the refused attempts above are not recorded as changes
     assert rules_file.read_text(encoding="utf-8") == GOOD
 
 
