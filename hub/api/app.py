@@ -28,6 +28,12 @@ from hub.web.access import token_lookup
 from tourtrace import __version__
 
 
+def _ingest_state(runtime: HubRuntime | None) -> metrics.IngestState | None:
+    if runtime is None:
+        return None
+    return metrics.IngestState(runtime.client.connected.is_set(), runtime.writer.stats.retries, runtime.client.restarts)
+
+
 def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     """Build the app; with_ingest=False serves the database read-only (tests, offline analysis)."""
 
@@ -58,6 +64,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
         settings.db,
         lag=lambda: app.state.runtime.writer.stats.last_lag_s if app.state.runtime else 0.0,
         notify_depth=lambda: notify_queue_depth(settings.db),
+        ingest=lambda: _ingest_state(app.state.runtime),
     )
     app.include_router(routes_fleet.router)
     app.include_router(routes_visits.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -18,13 +19,29 @@ from protocol import EVENT_KINDS
 router = APIRouter()
 
 
+@dataclass(frozen=True)
+class IngestState:
+    """What the running hub reports about its MQTT session and its writer (the counters count since start)."""
+
+    connected: bool
+    retries: int
+    receiver_restarts: int
+
+
 class HubCollector(Collector):
     """Collects the pinned tourtrace_* metrics."""
 
-    def __init__(self, db_path: str, lag: Callable[[], float], notify_depth: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        db_path: str,
+        lag: Callable[[], float],
+        notify_depth: Callable[[], int],
+        ingest: Callable[[], IngestState | None] = lambda: None,
+    ) -> None:
         self.db_path = db_path
         self.lag = lag
         self.notify_depth = notify_depth
+        self.ingest = ingest
 
     def collect(self) -> Iterator[Any]:
         conn = connect(self.db_path)
@@ -46,11 +63,24 @@ class HubCollector(Collector):
         yield GaugeMetricFamily(
             "tourtrace_notify_queue_depth", "Notifications waiting for delivery", value=self.notify_depth()
         )
+        state = self.ingest()
+        if state is not None:  # a hub with ingest running (not an API-only app)
+            yield GaugeMetricFamily("tourtrace_broker_connected", "1 while the hub's MQTT session is up",
+                                    value=int(state.connected))  # fmt: skip
+            yield CounterMetricFamily("tourtrace_ingest_retries", "Batches that could not be stored and were retried",
+                                      value=state.retries)  # fmt: skip
+            yield CounterMetricFamily("tourtrace_receiver_restarts", "Restarts of the hub's MQTT receiver process",
+                                      value=state.receiver_restarts)  # fmt: skip
 
 
-def build_registry(db_path: str, lag: Callable[[], float], notify_depth: Callable[[], int]) -> CollectorRegistry:
+def build_registry(
+    db_path: str,
+    lag: Callable[[], float],
+    notify_depth: Callable[[], int],
+    ingest: Callable[[], IngestState | None] = lambda: None,
+) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(HubCollector(db_path, lag, notify_depth))
+    registry.register(HubCollector(db_path, lag, notify_depth, ingest))
     return registry
 
 

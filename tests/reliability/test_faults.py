@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import resource
 import sqlite3
 import time
@@ -176,6 +177,8 @@ def test_read_only_hub_database_is_retried_unacknowledged_and_recovered_without_
 
     assert wait_until(failing, 20), hub.health()
     assert hub.health()["status"] == "degraded"
+    retries = re.search(r"^tourtrace_ingest_retries_total (\d+)", hub.get_text("/metrics"), re.M)
+    assert retries and int(retries.group(1)) >= 2
     assert stored_count(hub.db, site_id) == 0
     hub.kill()
 

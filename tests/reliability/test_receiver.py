@@ -59,6 +59,8 @@ def test_a_killed_receiver_is_restarted_and_every_message_is_stored_once(
     assert second is not None and second != first
     assert wait_until(lambda: hub.health()["broker"]["connected"], 10)
     assert hub.health()["broker"]["receiver_restarts"] == 1
+    metrics = hub.get_text("/metrics")
+    assert "tourtrace_receiver_restarts_total 1.0" in metrics and "tourtrace_broker_connected 1.0" in metrics
     assert "receiver process exited (code -9)" in hub.log_tail()
 
 
