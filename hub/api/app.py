@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from hub.api import (
     metrics,
@@ -26,6 +29,14 @@ from hub.settings import HubSettings
 from hub.web import routes as web_routes
 from hub.web.access import token_lookup
 from tourtrace import __version__
+
+log = logging.getLogger(__name__)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database the hub cannot use right now (locked, read-only, disk full or failing) is a 503 that says so."""
+    log.warning("%s %s: database unavailable: %s", request.method, request.url.path, exc)
+    return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
 
 
 def _ingest_state(runtime: HubRuntime | None) -> metrics.IngestState | None:
@@ -52,6 +63,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
                 runtime.stop()
 
     app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan)
+    app.add_exception_handler(sqlite3.OperationalError, _database_unavailable)
     app.state.settings = settings
     app.state.runtime = None
     app.state.runtime_hooks = []

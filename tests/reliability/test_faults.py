@@ -13,12 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from bench.common import envelopes
 from edge.agent.outbox import Outbox
 from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker
 from tests.reliability.harness import (
+    TOKEN,
     AgentProcess,
     HubProcess,
     assert_exactly_once,
@@ -188,3 +191,35 @@ def test_read_only_hub_database_is_retried_unacknowledged_and_recovered_without_
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 300, 30), hub.log_tail()
     assert_exactly_once(hub.db, site_id, {"gate-0": 100, "gate-1": 100, "gate-2": 100})
     assert wait_until(lambda: hub.health()["status"] == "ok", 10), hub.health()
+
+
+def test_full_hub_disk_is_retried_unacknowledged_and_recovered_without_restart(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess]
+) -> None:
+    """The hub's files cannot grow (RLIMIT_FSIZE set on the running hub, as a full disk would refuse writes):
+    nothing is stored or acknowledged, health says why; once there is room again everything is stored once."""
+    hub = start_hub()
+    assert hub.process is not None
+    publish_all(broker.url, envelopes(site_id, 30)[:15])
+    assert wait_until(lambda: stored_count(hub.db, site_id) == 15, 20)
+    resource.prlimit(hub.process.pid, resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+    try:
+        publish_all(broker.url, envelopes(site_id, 3000)[15:])
+
+        def failing() -> bool:
+            return hub.health()["ingest"]["retries"] >= 2
+
+        assert wait_until(failing, 20), hub.health()
+        assert hub.health()["status"] == "degraded" and hub.health()["ingest"]["last_error"].startswith("database: ")
+        assert stored_count(hub.db, site_id) == 15
+        visits = httpx.get(f"{hub.base_url}/api/visits", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert visits.status_code in (200, 503)  # reads may still work; if not, a 503 that says why, never a 500
+        if visits.status_code == 503:
+            assert visits.json()["detail"].startswith("database unavailable: ")
+    finally:
+        resource.prlimit(hub.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= 3000, 60), hub.health()
+    assert_exactly_once(hub.db, site_id, {"gate-0": 1000, "gate-1": 1000, "gate-2": 1000})
+    assert wait_until(lambda: hub.health()["status"] == "ok", 10), hub.health()
+    with closing_db(hub.db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
