@@ -8,6 +8,7 @@ publish acks and config. It holds no state worth keeping: if it dies, the broker
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import queue
 import signal
@@ -20,6 +21,15 @@ from hub.ingest.client import BrokerTarget, HubClient, InMessage
 log = logging.getLogger(__name__)
 
 CONNECTIONS_PER_GENERATION = 1_000_000
+PROCESS_NAME = b"tt-hub-receiver"  # what top and `ps -o comm` show (15 bytes at most)
+PR_SET_NAME = 15  # linux/prctl.h
+
+
+def _set_process_name(name: bytes) -> None:
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_NAME, name, 0, 0, 0)
+    except (OSError, AttributeError):
+        log.debug("cannot name the receiver process")
 
 
 class Forwarder:
@@ -69,6 +79,7 @@ def serve(pipe: Connection, target: BrokerTarget, generation: int, log_level: in
     `generation` counts receivers started by this hub process; it keeps connection numbers unique across them.
     """
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _set_process_name(PROCESS_NAME)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the hub process orders the shutdown
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     forwarder = Forwarder(pipe)

@@ -48,6 +48,7 @@ def test_a_killed_receiver_is_restarted_and_every_message_is_stored_once(
     assert hub.process is not None
     first = receiver_pid(hub.process.pid)
     assert first is not None
+    assert Path(f"/proc/{first}/comm").read_text().strip() == "tt-hub-receiver"
     messages = envelopes(site_id, 3000)
     publish_all(broker.url, messages[:1500])
     assert wait_until(lambda: stored_count(hub.db, site_id) > 0, 20)
