@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from protocol.envelope import MAX_PAYLOAD
 from protocol.topics import PREFIX
 
 HUB_USER = "hub"
+MAX_PACKET_SIZE = 2 * MAX_PAYLOAD  # larger MQTT packets are refused by the broker (see the conf's comment)
 LOOPBACK_PORT = 1883
 TLS_PORT = 8883
 
@@ -80,6 +82,9 @@ autosave_interval 60
 max_queued_messages 1000000
 max_queued_bytes 0
 max_inflight_messages 100
+# A station's event is at most 64 KiB; up to twice that still reaches the hub to be dead-lettered as oversize.
+# Larger packets are refused and their sender disconnected: the hub holds up to 2,000 unacknowledged messages.
+max_packet_size {MAX_PACKET_SIZE}
 
 log_dest stderr
 log_type error

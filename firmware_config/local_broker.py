@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from firmware_config.broker_files import MAX_PACKET_SIZE
+
 DELIVERY_SETTINGS = """\
 persistence true
 persistence_location {data_dir}/
@@ -18,6 +20,7 @@ autosave_interval 1
 max_queued_messages 1000000
 max_queued_bytes 0
 max_inflight_messages 1000
+max_packet_size {max_packet_size}
 """
 
 
@@ -62,7 +65,7 @@ class LocalBroker:
         conf = self.data_dir / "mosquitto.conf"
         conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-            + DELIVERY_SETTINGS.format(data_dir=self.data_dir)
+            + DELIVERY_SETTINGS.format(data_dir=self.data_dir, max_packet_size=MAX_PACKET_SIZE)
             + f"log_dest file {self.data_dir}/mosquitto.log\n"
             # as root, mosquitto would drop to the `mosquitto` user and lose access to a private data_dir
             + (f"user {getpass.getuser()}\n" if os.geteuid() == 0 else "")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
+from firmware_config.broker_files import MAX_PACKET_SIZE
 from firmware_config.local_broker import LocalBroker
 from protocol import MAX_PAYLOAD, Topic
 from tests.reliability.harness import (
@@ -22,7 +24,7 @@ from tests.reliability.harness import (
     visitor_tap,
     wait_until,
 )
-from tests.reliability.mqtt_tools import Capture, publish_all
+from tests.reliability.mqtt_tools import Capture, connect, publish_all
 
 
 def test_event_replayed_by_a_second_publisher_is_stored_once(
@@ -152,3 +154,27 @@ def test_hub_sigkill_while_thousands_of_events_arrive_loses_and_duplicates_nothi
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 3000, 90), hub.log_tail()
     time.sleep(0.5)
     assert_exactly_once(hub.db, site_id, {agent.station: 1000 for agent in agents})
+
+
+def test_a_packet_beyond_the_broker_limit_is_refused_and_the_hub_carries_on(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess]
+) -> None:
+    """Oversize events up to the broker's max_packet_size are dead-lettered; larger ones never reach the hub
+    (the broker disconnects their sender), so a flood of them cannot fill the hub's memory."""
+    hub = start_hub()
+    good = visitor_tap(site_id, "gate-a", "zone-a", 1, "V-0001")
+    body = good.to_dict()
+    oversize = json.dumps({**body, "data": {**body["data"], "padding": "x" * (MAX_PAYLOAD + 10)}}).encode()
+    huge = json.dumps({**body, "data": {**body["data"], "padding": "x" * MAX_PACKET_SIZE}}).encode()
+    refused = connect(broker.url)
+    dropped = threading.Event()
+    refused.on_disconnect = lambda *args: dropped.set()
+    refused.publish(str(good.topic), huge, qos=1)
+    assert dropped.wait(10), "the broker kept a client that sent a huge packet"
+    refused.disconnect()
+    refused.loop_stop()
+    publish_all(broker.url, [(str(good.topic), oversize), (str(good.topic), good.encode())])
+    assert wait_until(lambda: stored_count(hub.db, site_id) == 1, 20), hub.log_tail()
+    letters = hub.get("/api/dead-letters", limit=10)
+    assert letters["total"] == 1 and letters["items"][0]["payload_size"] == len(oversize)
+    assert hub.health()["status"] == "ok"
