@@ -22,6 +22,7 @@ from edge.nfc_reader.badge import load_site_key
 from edge.nfc_reader.feedback import Feedback, FeedbackError
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
+from edge.voice.fit import fit_note
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from protocol import BadgeNdef, ConfigData, ContractError, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
 from protocol.ack import Ack
@@ -128,7 +129,11 @@ class Agent:
         self.publish_status()
 
     def _record_note(self, data: NoteData) -> None:
-        envelope = self.record("note", data)
+        fitted = fit_note(data)
+        if fitted is not data:
+            log.warning("a %d s note is too long for one event: sent without word timings%s",
+                        data.duration_ms // 1000, "" if fitted.text == data.text else ", its text cut")  # fmt: skip
+        envelope = self.record("note", fitted)
         if envelope is not None:
             log.info("note %s seq=%d", envelope.id, envelope.seq)
 
