@@ -137,13 +137,13 @@ class HubClient:
         self.client.loop_start()
 
     def ack(self, messages: Iterable[tuple[int, int, int]]) -> int:
-        """Acknowledge stored messages given as (connection, mid, qos), in order; return how many were sent.
+        """Acknowledge stored messages given as (mid, qos, connection), in order; return how many were sent.
 
         Messages that arrived on an earlier connection are skipped: the broker redelivers them on this one.
         paho's `ack()` queues one packet and wakes its network thread once per message; for a committed batch
         the PUBACKs are queued as one write instead (same bytes on the wire, one wake-up).
         """
-        current = [(mid, qos) for conn, mid, qos in messages if conn == self.connection and qos > 0]
+        current = [(mid, qos) for mid, qos, conn in messages if conn == self.connection and qos > 0]
         mids = [mid for mid, qos in current if qos == 1]
         queue = getattr(self.client, "_packet_queue", None)
         if queue is None or len(mids) < 2 or len(mids) != len(current):

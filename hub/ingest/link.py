@@ -123,7 +123,7 @@ class ReceiverLink:
     def ack(self, messages: Sequence[InMessage]) -> None:
         """Acknowledge stored messages to the broker (on the connection each arrived on)."""
         if messages:
-            self._send(("ack", [(m.conn, m.mid, m.qos) for m in messages]))
+            self._send(("ack", [m[2:] for m in messages]))  # (mid, qos, conn): see HubClient.ack
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
         """Publish at QoS 1 through the receiver's connection."""

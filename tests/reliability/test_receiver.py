@@ -97,7 +97,7 @@ def test_an_ack_is_sent_only_on_the_connection_its_message_arrived_on(broker: Lo
         assert arrived.wait(10)
         message = received[0]
         assert message.conn == client.connection == 1
-        assert client.ack([(message.conn - 1, message.mid, message.qos)]) == 0
-        assert client.ack([(message.conn, message.mid, message.qos)]) == 1
+        assert client.ack([(message.mid, message.qos, message.conn - 1)]) == 0
+        assert client.ack([(message.mid, message.qos, message.conn)]) == 1
     finally:
         client.stop()
