@@ -48,7 +48,7 @@ class IngestWriter:
         default_tap_mode: str = "toggle",
         default_dwell_timeout_s: int = 3600,
         sig_check: SigCheck | None = None,
-        max_batch: int = 5000,
+        max_batch: int = 2000,  # the receive maximum: more can never be waiting
         max_wait_s: float = 0.005,
     ) -> None:
         self.db_path = db_path
