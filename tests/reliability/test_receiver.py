@@ -18,18 +18,16 @@ from tests.reliability.mqtt_tools import publish_all
 
 def receiver_pid(hub_pid: int) -> int | None:
     """Return the pid of the hub's receiver process (a spawned child, not multiprocessing's resource tracker)."""
-    for task in os.listdir(f"/proc/{hub_pid}/task"):
-        try:
-            children = Path(f"/proc/{hub_pid}/task/{task}/children").read_text().split()
-        except OSError:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
-        for child in children:
-            try:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
-                return int(child)
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == hub_pid and b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            return int(entry.name)
     return None
 
 
