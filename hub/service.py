@@ -7,6 +7,7 @@ import sqlite3
 import threading
 import time
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
@@ -34,6 +35,20 @@ def load_site_keys(settings: HubSettings) -> dict[str, bytes]:
     for site, path in settings.site_keys.items():
         keys[site] = Path(path).read_bytes().strip()
     return keys
+
+
+@dataclass(frozen=True)
+class IngestState:
+    """What the running hub knows of its MQTT session and its writer, for health, metrics and the dashboard."""
+
+    connected: bool
+    broker_error: str
+    receiver_restarts: int
+    queue: int
+    messages: int  # stored since start, like retries
+    last_error: str
+    retries: int
+    lag_s: float  # station time to hub commit of the newest stored event
 
 
 class HubRuntime:
@@ -78,6 +93,13 @@ class HubRuntime:
         self.rules = RulesEngine.for_hub(settings.rules_file, settings.db)
         self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
         self._threads: list[threading.Thread] = []
+
+    def ingest_state(self) -> IngestState:
+        """Return the broker link's and the writer's state now."""
+        stats = self.writer.stats
+        return IngestState(self.client.connected.is_set(), self.client.last_error, self.client.restarts,
+                           stats.queue_depth(), stats.messages, stats.last_error, stats.retries,
+                           stats.last_lag_s)  # fmt: skip
 
     def request_resend(self) -> None:
         """The broker has no session of ours (first start, or it lost it): anything queued for us is gone, so

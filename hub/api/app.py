@@ -39,12 +39,6 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
 
 
-def _ingest_state(runtime: HubRuntime | None) -> metrics.IngestState | None:
-    if runtime is None:
-        return None
-    return metrics.IngestState(runtime.client.connected.is_set(), runtime.writer.stats.retries, runtime.client.restarts)
-
-
 def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     """Build the app; with_ingest=False serves the database read-only (tests, offline analysis)."""
 
@@ -74,9 +68,8 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     probes["rules"] = routes_rules.health_probe(app)
     app.state.metrics = metrics.build_registry(
         settings.db,
-        lag=lambda: app.state.runtime.writer.stats.last_lag_s if app.state.runtime else 0.0,
         notify_depth=lambda: notify_queue_depth(settings.db),
-        ingest=lambda: _ingest_state(app.state.runtime),
+        ingest=lambda: None if app.state.runtime is None else app.state.runtime.ingest_state(),
     )
     app.include_router(routes_fleet.router)
     app.include_router(routes_visits.router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -11,6 +10,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from hub.service import IngestState
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, count_events
 from hub.store.stations import stations_online
@@ -19,29 +19,13 @@ from protocol import EVENT_KINDS
 router = APIRouter()
 
 
-@dataclass(frozen=True)
-class IngestState:
-    """What the running hub reports about its MQTT session and its writer (the counters count since start)."""
-
-    connected: bool
-    retries: int
-    receiver_restarts: int
-
-
 class HubCollector(Collector):
     """Collects the pinned tourtrace_* metrics."""
 
-    def __init__(
-        self,
-        db_path: str,
-        lag: Callable[[], float],
-        notify_depth: Callable[[], int],
-        ingest: Callable[[], IngestState | None] = lambda: None,
-    ) -> None:
+    def __init__(self, db_path: str, notify_depth: Callable[[], int], ingest: Callable[[], IngestState | None]) -> None:
         self.db_path = db_path
-        self.lag = lag
         self.notify_depth = notify_depth
-        self.ingest = ingest
+        self.ingest = ingest  # None for an app without ingest
 
     def collect(self) -> Iterator[Any]:
         conn = connect(self.db_path)
@@ -57,13 +41,12 @@ class HubCollector(Collector):
         yield stored
         yield CounterMetricFamily("tourtrace_dead_letters", "Messages rejected into dead_letters", value=dead)
         yield GaugeMetricFamily("tourtrace_stations_online", "Stations whose last status is online", value=online)
-        yield GaugeMetricFamily(
-            "tourtrace_ingest_lag_seconds", "Station time to hub commit of the newest stored event", value=self.lag()
-        )
+        state = self.ingest()
+        yield GaugeMetricFamily("tourtrace_ingest_lag_seconds", "Station time to hub commit of the newest stored event",
+                                value=state.lag_s if state else 0.0)  # fmt: skip
         yield GaugeMetricFamily(
             "tourtrace_notify_queue_depth", "Notifications waiting for delivery", value=self.notify_depth()
         )
-        state = self.ingest()
         if state is not None:  # a hub with ingest running (not an API-only app)
             yield GaugeMetricFamily("tourtrace_broker_connected", "1 while the hub's MQTT session is up",
                                     value=int(state.connected))  # fmt: skip
@@ -74,13 +57,10 @@ class HubCollector(Collector):
 
 
 def build_registry(
-    db_path: str,
-    lag: Callable[[], float],
-    notify_depth: Callable[[], int],
-    ingest: Callable[[], IngestState | None] = lambda: None,
+    db_path: str, notify_depth: Callable[[], int], ingest: Callable[[], IngestState | None]
 ) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(HubCollector(db_path, lag, notify_depth, ingest))
+    registry.register(HubCollector(db_path, notify_depth, ingest))
     return registry
 
 

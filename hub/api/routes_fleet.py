@@ -30,11 +30,10 @@ def health(request: Request) -> dict[str, Any]:
     broker = {"connected": False, "url": request.app.state.settings.broker, "error": ""}
     ingest: dict[str, Any] = {}
     if runtime is not None:
-        broker.update(connected=runtime.client.connected.is_set(), error=runtime.client.last_error,
-                      receiver_restarts=runtime.client.restarts)  # fmt: skip
-        stats = runtime.writer.stats
-        ingest = {"queue": stats.queue_depth(), "messages": stats.messages, "last_error": stats.last_error,
-                  "retries": stats.retries}  # fmt: skip
+        state = runtime.ingest_state()
+        broker.update(connected=state.connected, error=state.broker_error, receiver_restarts=state.receiver_restarts)
+        ingest = {"queue": state.queue, "messages": state.messages, "last_error": state.last_error,
+                  "retries": state.retries}  # fmt: skip
     checks = [db_ok, broker["connected"], not ingest.get("last_error")]
     extra = {name: probe() for name, probe in request.app.state.health_probes.items()}
     healthy = all(checks) and all(item.get("ok", True) for item in extra.values())

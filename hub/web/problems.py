@@ -13,11 +13,12 @@ def hub_problems(app: FastAPI) -> list[tuple[str, str]]:
     runtime = app.state.runtime
     if runtime is None:
         return []
+    state = runtime.ingest_state()
     problems = []
-    if not runtime.client.connected.is_set():
-        problems.append(("broker", runtime.client.last_error or app.state.settings.broker))
-    if runtime.writer.stats.last_error:
-        problems.append(("ingest", runtime.writer.stats.last_error))
+    if not state.connected:
+        problems.append(("broker", state.broker_error or app.state.settings.broker))
+    if state.last_error:
+        problems.append(("ingest", state.last_error))
     rules = app.state.health_probes["rules"]()
     if not rules["ok"]:
         problems.append(("rules", str(rules["error"])))
