@@ -74,18 +74,17 @@ def rebuild_badge(
     return len(visits)
 
 
-def close_timed_out(
-    conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float
-) -> list[tuple[str, str]]:
-    """Rebuild badges whose open visit has outlived its station's dwell timeout; return their (site, badge)."""
+def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> list[str]:
+    """Rebuild badges whose open visit has outlived its station's dwell timeout; return those visits' opening
+    event ids (a badge has at most one open visit, its last, and the rebuild closes it as timed out)."""
     stale = conn.execute(
-        "SELECT DISTINCT v.site, v.badge FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
+        "SELECT v.site, v.badge, v.start_event FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
         's.station=v.station WHERE v."end" IS NULL AND ? - v.start_epoch > COALESCE(s.dwell_timeout_s, ?)',
         (now, default_timeout_s),
     ).fetchall()
-    for site, badge in stale:
+    for site, badge, _ in stale:
         rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
-    return [(site, badge) for site, badge in stale]
+    return [opening for _, _, opening in stale]
 
 
 def _visit_row(row: sqlite3.Row, now: float) -> dict[str, Any]:

@@ -78,13 +78,14 @@ def test_a_visit_closed_by_the_sweep_fires_its_dwell_rules_without_another_tap(t
     hub = _hub(tmp_path)
     try:
         opened = time.time() - 100
-        hub.submit(tap("gate-heat", "heat-treat", "V-0003", 1, opened))
+        opening = tap("gate-heat", "heat-treat", "V-0003", 1, opened)
+        hub.submit(opening)
         assert (_notified(hub), _opportunities(hub)) == (0, 0)  # still there: nothing to judge yet
         later = opened + 3700
         with transaction(hub.conn):
             closed = close_timed_out(hub.conn, "toggle", 3600, later)  # what the hub's sweep thread does
             hub.rules.derive_timed_out(hub.conn, closed, later)
-        assert closed == [(tap("gate-heat", "heat-treat", "V-0003", 1, opened).site, "V-0003")]
+        assert closed == [opening.id]
         assert (_notified(hub), _opportunities(hub)) == (1, 1)
         evidence = hub.conn.execute("SELECT evidence FROM tags WHERE badge = 'V-0003'").fetchone()[0]
         assert '"dwell_s": 3600.0' in evidence or '"dwell_s":3600.0' in evidence

@@ -161,9 +161,9 @@ class RulesEngine:
             except Exception:
                 log.exception("rules failed on event %s; the event is stored without rule actions", envelope.id)
 
-    def derive_timed_out(self, conn: sqlite3.Connection, badges: Iterable[tuple[str, str]], now: float) -> None:
-        """Apply dwell rules to each badge's last visit if its dwell timeout closed it (the hub's sweep calls this
-        for visits that were open and just expired).
+    def derive_timed_out(self, conn: sqlite3.Connection, openings: Iterable[str], now: float) -> None:
+        """Apply dwell rules to visits the dwell timeout just closed, given by their opening events (the hub's
+        sweep calls this with what hub.store.visits.close_timed_out returns).
 
         A visit closed by a tap is seen by the rules at that tap; one closed by the timeout is the badge's last
         and no later tap may ever show it, so it is judged now, triggered by the tap that opened it. Dwell
@@ -175,20 +175,14 @@ class RulesEngine:
         if not any(rule.when.dwell is not None for rule in rules.rules):
             return
         closed = ClosedVisits(conn, rules)
-        for site, badge in badges:
-            row = conn.execute(
-                "SELECT start_event, timed_out FROM visits WHERE site=? AND badge=? ORDER BY start_epoch DESC LIMIT 1",
-                (site, badge),
-            ).fetchone()
-            if row is None or not row[1]:
-                continue
-            opening = stored_event(conn, row[0])
+        for event_id in openings:
+            opening = stored_event(conn, event_id)
             try:
                 facts = None if opening is None else facts_for(conn, opening, rules, closed, visits_until=now)
                 if facts is not None:
                     _apply(conn, evaluate(rules, facts, Context(now)))
             except Exception:
-                log.exception("rules failed on the timed-out visit of %s at %s", badge, site)
+                log.exception("rules failed on the timed-out visit opened by %s", event_id)
 
     def fire_due(self, conn: sqlite3.Connection, now: float) -> int:
         """Evaluate every due follow-up timer (in the caller's transaction); return how many fired."""
