@@ -109,16 +109,15 @@ class ReceiverLink:
         elif kind == "fresh" and self._on_fresh_session is not None:
             self._on_fresh_session()
 
-    def _send(self, item: tuple[Any, ...]) -> bool:
+    def _send(self, item: tuple[Any, ...]) -> None:
+        """Send to the receiver; if it is gone, drop the item (the relay thread restarts it, the broker redelivers)."""
         with self._send_lock:
-            pipe = self._pipe
-            if pipe is None:
-                return False
+            if self._pipe is None:
+                return
             try:
-                pipe.send(item)
+                self._pipe.send(item)
             except OSError:
-                return False  # the receiver is gone: the relay thread restarts it; the broker redelivers
-        return True
+                log.debug("receiver gone; dropped %s", item[0])
 
     def ack(self, messages: Sequence[InMessage]) -> None:
         """Acknowledge stored messages to the broker (on the connection each arrived on)."""

@@ -55,7 +55,8 @@ def add(
     except (EnrolError, PasswdError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"✓ station {site}/{station} (zone {zone}) → {result.config_path}")
-    typer.echo(f"  broker user {result.username}; ACL: publish tourtrace/v1/{site}/{station}/#, read its config")
+    typer.echo(f"  broker user {result.username}; ACL: publish tourtrace/v1/{site}/{station}/{{tap,note,status}},"
+               " read its config and ack")  # fmt: skip
     if result.password is None:
         typer.echo(f"  password unchanged (in {result.password_file}); use --rotate for a new one")
     else:
