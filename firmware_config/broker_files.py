@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocol.envelope import MAX_PAYLOAD
+from protocol.envelope import MAX_PACKET_SIZE
 from protocol.topics import PREFIX
 
 HUB_USER = "hub"
-MAX_PACKET_SIZE = 2 * MAX_PAYLOAD  # larger MQTT packets are refused by the broker (see the conf's comment)
 LOOPBACK_PORT = 1883
 TLS_PORT = 8883
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware_config.broker_files import MAX_PACKET_SIZE
+from protocol.envelope import MAX_PACKET_SIZE
 
 DELIVERY_SETTINGS = """\
 persistence true

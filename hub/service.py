@@ -10,7 +10,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from hub.ingest.client import BrokerTarget
 from hub.ingest.link import ReceiverLink
 from hub.ingest.writer import IngestWriter
@@ -25,6 +24,7 @@ from hub.store.visits import close_timed_out
 from protocol import Envelope, TapData, Topic
 from protocol.ack import Ack, chunked
 from protocol.badge_sig import verify_badge
+from tourtrace.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 
 log = logging.getLogger(__name__)
 

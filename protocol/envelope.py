@@ -16,6 +16,9 @@ from protocol.topics import ID_RE, Topic, check_id
 
 VERSION = 1
 MAX_PAYLOAD = 64 * 1024
+MAX_PACKET_SIZE = (
+    2 * MAX_PAYLOAD
+)  # brokers and the hub refuse larger MQTT packets outright (the envelope is dead-lettered below that)
 EVENT_KINDS = ("tap", "note", "status", "config")
 
 Data = TapData | NoteData | StatusData | ConfigData

@@ -23,11 +23,11 @@ from edge.nfc_reader.feedback import Feedback, FeedbackError
 from edge.nfc_reader.loop import ReaderLoop
 from edge.nfc_reader.source import TagRead
 from edge.voice.fit import fit_note
-from firmware_config.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 from protocol import BadgeNdef, ConfigData, ContractError, Envelope, NoteData, TapData, Topic, new_ulid, now_rfc3339
 from protocol.ack import Ack
 from protocol.badge_sig import verify_badge
 from tourtrace import __version__
+from tourtrace.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 
-from hub.api.auth import Principal
 from hub.api.deps import RowId, get_db
+from hub.auth.principal import Principal
+from hub.auth.roles import admin_only, fleet_readers, operators
 from hub.store.audit import list_audit, record_change
 from hub.store.badges import get_badge
 from hub.store.notify_outbox import STATUSES, count_by_status, list_outbox, retry_now
 from hub.store.tokens import ROLES, create_token, list_tokens, revoke_token
 from hub.store.tx import transaction
-from hub.web.access import admin_only, fleet_readers, operators
 
 router = APIRouter()
 

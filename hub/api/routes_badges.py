@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 
-from hub.api.auth import Principal
 from hub.api.deps import get_db
+from hub.auth.principal import Principal
+from hub.auth.roles import badge_readers, badge_writers, rep_badge_of, visible_visitors
 from hub.store.audit import record_change
 from hub.store.badges import BADGE_ROLES, Badge, check_badge, get_badge, list_badges, upsert_badge
 from hub.store.tx import transaction
-from hub.web.access import badge_readers, badge_writers, rep_badge_of, visible_visitors
 
 router = APIRouter()
 BADGE_EXAMPLE = {"badge_id": "B-1001", "role": "visitor", "visitor": "V-0001", "name": "张伟", "company": "华东阀门",

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request
 
-from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
+from hub.auth.principal import Principal, require_token
+from hub.auth.roles import require_role
 from hub.store.audit import record_change
 from hub.store.station_config import get_station_config, next_rev, save_station_config
 from hub.store.tx import transaction
-from hub.web.access import require_role
 from protocol import ConfigData, ContractError, Envelope, Topic, new_ulid, now_rfc3339
 
 router = APIRouter()

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from hub.api.auth import Principal
 from hub.api.deps import get_db
+from hub.auth.principal import Principal
+from hub.auth.roles import visible_visitors, visitor_readers
 from hub.store.badges import rep_badges_of, visitor_of_badge
 from hub.store.visits import list_visits
-from hub.web.access import visible_visitors, visitor_readers
 from hub.web.derived import evidence_text, list_notes, list_tags
 
 router = APIRouter()

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from hub.api.deps import get_db
+from hub.auth.roles import fleet_readers
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
 from hub.store.stations import list_stations
-from hub.web.access import fleet_readers
 
 router = APIRouter()
 

@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
+from hub.auth.principal import Principal, require_token
+from hub.auth.roles import require_role
 from hub.rules.analysis import default_library
 from hub.rules.analysis.library import Library, LibraryError
 from hub.store.audit import record_change
 from hub.store.library import library_from_yaml, library_to_xlsx, library_to_yaml, load_library, save_library
 from hub.store.tx import transaction
-from hub.web.access import require_role
 
 router = APIRouter()
 library_editors = require_role("manager")

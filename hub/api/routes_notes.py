@@ -8,14 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
-from hub.api.scope import restrict, visible_badges, visible_note
+from hub.auth.principal import Principal, require_token
+from hub.auth.roles import require_role, visitor_readers
+from hub.auth.scope import restrict, visible_badges, visible_note
 from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.store.library import recompute_note_analyses
 from hub.store.notes import get_note, list_notes
 from hub.store.visitors import resolve_visitor
-from hub.web.access import require_role, visitor_readers
 
 managers = require_role("manager")
 

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from hub.api.auth import Principal, require_token
 from hub.api.deps import get_db
+from hub.auth.principal import Principal, require_token
+from hub.auth.roles import require_role
 from hub.rules.engine import RulesEngine, RulesInvalid, parse_rules, validate_rules
 from hub.store.audit import record_change
 from hub.store.rules_state import OUTCOME_KINDS, list_outcomes
 from hub.store.tx import transaction
-from hub.web.access import require_role
 
 router = APIRouter()
 rule_editors = require_role("manager")

@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from hub.api.auth import Principal
 from hub.api.deps import get_db
-from hub.api.scope import check_badges, restrict, visible_badges
+from hub.auth.principal import Principal
+from hub.auth.roles import visitor_readers
+from hub.auth.scope import check_badges, restrict, visible_badges
 from hub.store.notes import list_notes, list_tags
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.store.visits import dwell_per_zone, list_visits
-from hub.web.access import visitor_readers
 from protocol import to_epoch
 
 router = APIRouter()

@@ -17,10 +17,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from firmware_config.broker_files import MAX_PACKET_SIZE
 from hub.ingest.chunked import ChunkedReadClient
 from protocol import SUBSCRIBE_ALL
 from protocol.broker_url import BrokerUrl
+from protocol.envelope import MAX_PACKET_SIZE
 
 log = logging.getLogger(__name__)
 

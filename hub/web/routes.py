@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from hub.auth.roles import ROLE_LABELS, visible_visitors
 from hub.store.badges import list_badges, rep_badges_of, visitor_card, visitor_of_badge
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
@@ -19,7 +20,6 @@ from hub.store.notify_outbox import count_by_status, list_outbox
 from hub.store.stations import list_stations
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.web import views
-from hub.web.access import ROLE_LABELS, visible_visitors
 from hub.web.i18n import LANGS, translator
 from hub.web.problems import hub_problems
 from hub.web.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from hub.api.auth import Principal
+from hub.auth.principal import Principal
+from hub.auth.roles import Caller
 from hub.store.db import connect
 from hub.store.tokens import create_token, find_token, hub_secret, revoke_secret
-from hub.web.access import Caller
 
 COOKIE = "tt_session"
 SESSION_TTL_S = 12 * 3600

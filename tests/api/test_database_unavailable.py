@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.settings import HubSettings
 from tests.api.tourdata import ADMIN_TOKEN, bearer
 

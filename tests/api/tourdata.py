@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.ingest.client import InMessage
 from hub.ingest.writer import IngestWriter
 from hub.rules.notes_pipeline import NoteAnalyzer

@@ -18,7 +18,7 @@ from edge.agent.config import parse_config
 from edge.agent.runner import Agent
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker, free_port, wait_for_port
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.settings import HubSettings, check_settings
 
 TOKEN = "e2e-admin-token"

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from firmware_config.local_broker import LocalBroker
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.notify import enqueue
 from hub.settings import HubConfigError, HubSettings, load_settings
 from hub.store.db import connect

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from edge.agent.config import ConfigError, load_config, parse_config
-from firmware_config import sdnotify
 from firmware_config.schema import SCHEMA_PATH, json_schema, render_schema
+from tourtrace import sdnotify
 
 ROOT = Path(__file__).resolve().parents[2]
 FC = ROOT / "firmware_config"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
-from firmware_config.broker_files import MAX_PACKET_SIZE
 from firmware_config.local_broker import LocalBroker
 from protocol import MAX_PAYLOAD, Topic
+from protocol.envelope import MAX_PACKET_SIZE
 from tests.reliability.harness import (
     AgentProcess,
     HubProcess,

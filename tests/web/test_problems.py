@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from firmware_config.local_broker import LocalBroker
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.rules.engine import default_rules_path
 from hub.settings import HubSettings
 from tests.api.tourdata import ADMIN_TOKEN

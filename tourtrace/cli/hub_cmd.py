@@ -32,7 +32,7 @@ def serve(
 
     import uvicorn
 
-    from hub.api.app import create_app
+    from hub.app import create_app
     from hub.service import load_site_keys
     from hub.store.db import open_database
 

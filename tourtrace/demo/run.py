@@ -19,7 +19,7 @@ from edge.agent.runner import Agent
 from edge.nfc_reader.badge import Badge, encode_badge_message, sign
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker, free_port, wait_for_port
-from hub.api.app import create_app
+from hub.app import create_app
 from hub.settings import HubSettings, check_settings
 from tourtrace.demo.inbox import RobotInbox
 from tourtrace.demo.recorded import morning_start, queue_morning_tour

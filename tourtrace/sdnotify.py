@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import os
-import threading
-
-import sdnotify
-
-_lock = threading.Lock()
-_notifier: sdnotify.SystemdNotifier | None = None
-_socket_path: str | None = None
+import socket
 
 
 def _send(message: str) -> bool:
-    """Send one notification; return False when not running under systemd (NOTIFY_SOCKET unset)."""
-    global _notifier, _socket_path
+    """Send one notification; return False when not running under systemd (NOTIFY_SOCKET unset).
+
+    The sd_notify protocol is one UTF-8 datagram to $NOTIFY_SOCKET ('@' = abstract namespace), so the stdlib
+    suffices and the hub and the station can both use it without a dependency of either extra.
+    """
     path = os.environ.get("NOTIFY_SOCKET")
     if not path:
         return False
-    with _lock:
-        if _notifier is None or path != _socket_path:
-            _notifier, _socket_path = sdnotify.SystemdNotifier(), path
-        # sdnotify encodes latin-1; handing it UTF-8 bytes as latin-1 text sends systemd the UTF-8 it expects.
-        _notifier.notify(message.encode("utf-8").decode("latin-1"))
+    address = "\0" + path[1:] if path.startswith("@") else path
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.sendto(message.encode("utf-8"), address)
+    except OSError:
+        return False
     return True
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fastapi import HTTPException, Request
 
-from hub.api.auth import Principal, require_token
+from hub.auth.principal import Principal, require_token
 from hub.store.badges import rep_visitors
 from hub.store.db import connect
 from hub.store.tokens import find_token

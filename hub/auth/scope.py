@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from hub.api.auth import Principal
+from hub.auth.principal import Principal
+from hub.auth.roles import visible_visitors
 from hub.store.badges import visitor_of_badge
-from hub.web.access import visible_visitors
 
 
 def visible_badges(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:

@@ -23,11 +23,11 @@ from hub.api import (
     routes_rules,
     routes_visits,
 )
+from hub.auth.roles import token_lookup
 from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
 from hub.web import routes as web_routes
-from hub.web.access import token_lookup
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
