@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 
 from edge.agent.config import parse_config
-from firmware_config.broker_files import HUB_USER, TLS_PORT, render_acl, render_conf, station_user
-from firmware_config.certs import CertPaths, server_names
+from firmware_config.broker_files import HUB_USER, render_acl, render_conf, station_user
+from firmware_config.certs import CertPaths
+from firmware_config.hub_files import site_key_path, write_hub_yaml
 from firmware_config.passwd import (
     hash_password,
     new_password,
@@ -22,6 +23,7 @@ from firmware_config.passwd import (
     write_passwd,
     write_private,
 )
+from firmware_config.site_options import BrokerOptions, load_options
 from protocol.topics import ID_RE
 
 DEFAULT_DATA_DIR = "/var/lib/tourtrace"
@@ -100,14 +102,14 @@ def _prepare(layout: Layout) -> None:
         ) from None
 
 
-def _default_broker_url(layout: Layout) -> str:
-    paths = CertPaths.in_dir(layout.root)
-    if not paths.complete():
+def _default_broker_url(layout: Layout, options: BrokerOptions) -> str:
+    url = options.station_url()
+    if not CertPaths.in_dir(layout.root).complete() or url is None:
         raise EnrolError(
             f"no broker certificates in {layout.root / 'certs'}: run `tourtrace certs init --dir {layout.root} "
             "--hub-name HOST` first, or pass --broker-url mqtt(s)://HOST:PORT"
         )
-    return f"mqtts://{server_names(paths.server_cert)[0]}:{TLS_PORT}"
+    return url
 
 
 def _group_for_broker(paths: list[Path]) -> None:
@@ -124,12 +126,14 @@ def _group_for_broker(paths: list[Path]) -> None:
 
 
 def write_broker_files(layout: Layout, entries: dict[str, str]) -> None:
-    """Write passwd, acl and tourtrace.conf from the password entries."""
+    """Write passwd, acl, tourtrace.conf and hub.yaml with the remembered options of the directory."""
+    options = load_options(layout.root)
     write_passwd(layout.passwd, entries)
     write_private(layout.acl, render_acl(list(entries)), mode=0o640)
     tls = CertPaths.in_dir(layout.root).complete()
-    write_private(layout.conf, render_conf(layout.root.resolve(), tls=tls), mode=0o644)
+    write_private(layout.conf, render_conf(layout.root.resolve(), tls=tls, options=options), mode=0o644)
     _group_for_broker([layout.passwd, layout.acl, CertPaths.in_dir(layout.root).server_key])
+    write_hub_yaml(layout.root, options)
 
 
 def _ensure_password(entries: dict[str, str], user: str, file: Path, rotate: bool) -> str | None:
@@ -159,6 +163,8 @@ def station_document(
     }
     if broker_url.startswith("mqtts://") and ca.exists():
         doc["broker"]["ca_file"] = str(ca)
+    if site_key_path(root).exists():
+        doc["site_key_file"] = str(site_key_path(root))
     return doc
 
 
@@ -188,7 +194,7 @@ def add_station(
                 f"remove it first (`tourtrace station remove --station {station} --dir {directory}`) "
                 "or use another --dir"
             )
-    url = broker_url or _default_broker_url(layout)
+    url = broker_url or _default_broker_url(layout, load_options(layout.root))
     options = {"data_dir": data_dir, "reader": reader or "usb", "audio": audio, "model": model}
     document = station_document(layout, site, station, zone, url, options)
     parse_config(document, str(config_path))

@@ -25,7 +25,9 @@ def add(
     station: Annotated[str, typer.Option("--station", help="station id, e.g. gate-injection")],
     zone: Annotated[str, typer.Option("--zone", help="zone this station guards, e.g. injection")],
     directory: Annotated[Path, typer.Option("--dir", help="provisioning directory (stations/, mosquitto/, certs/)")],
-    broker_url: Annotated[str | None, typer.Option("--broker-url", help="default mqtts://<hub>:8883")] = None,
+    broker_url: Annotated[
+        str | None, typer.Option("--broker-url", help="default mqtts://<first --hub-name>:<--mqtts-port>")
+    ] = None,
     reader: Annotated[str | None, typer.Option("--reader", help="NFC reader URI (default usb)")] = None,
     audio: Annotated[str | None, typer.Option("--audio", help="audio URI, e.g. sounddevice:default")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Vosk model directory on the station")] = None,
@@ -36,6 +38,7 @@ def add(
     from edge.agent.config import ConfigError
     from firmware_config.enrol import EnrolError, add_station
     from firmware_config.passwd import PasswdError
+    from firmware_config.site_options import OptionsError
 
     try:
         result = add_station(
@@ -52,7 +55,7 @@ def add(
         )
     except ConfigError as exc:
         raise fail_config(exc.source, exc.errors) from None
-    except (EnrolError, PasswdError) as exc:
+    except (EnrolError, PasswdError, OptionsError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"✓ station {site}/{station} (zone {zone}) → {result.config_path}")
     typer.echo(f"  broker user {result.username}; ACL: publish tourtrace/v1/{site}/{station}/{{tap,note,status}},"
@@ -80,10 +83,11 @@ def remove(
     """Revoke a station: delete its broker user, ACL block, station.yaml and password file."""
     from firmware_config.enrol import EnrolError, remove_station
     from firmware_config.passwd import PasswdError
+    from firmware_config.site_options import OptionsError
 
     try:
         user = remove_station(directory, station)
-    except (EnrolError, PasswdError) as exc:
+    except (EnrolError, PasswdError, OptionsError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"✓ station {station} revoked (broker user {user} removed)")
     typer.echo(f"  {RELOAD_HINT}; connected sessions of {user} are dropped on reload")
