@@ -64,6 +64,10 @@ def station_files(layout: Layout, station: str) -> list[dict[str, Any]]:
     if config.broker.ca_file:
         broker["ca_file"] = f"{ETC}/ca.crt"
         files.append(_file(broker["ca_file"], Path(config.broker.ca_file).read_text(encoding="utf-8"), "0644"))
+    if config.site_key_file:
+        document["site_key_file"] = f"{ETC}/site.key"
+        key = Path(config.site_key_file).read_text(encoding="utf-8")
+        files.append(_file(document["site_key_file"], key, "0640", "root:tourtrace"))
     station_yaml = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     files.insert(0, _file(f"{ETC}/station.yaml", station_yaml, "0640", "root:tourtrace"))
     if not EDGE_UNIT.exists():

@@ -186,6 +186,9 @@ def test_cloud_init_embeds_station_with_on_device_paths(tmp_path: Path) -> None:
     assert station.broker.ca_file == "/etc/tourtrace/ca.crt"
     assert files["/etc/tourtrace/station.password"]["content"] == password_of(d, "gate-a")
     assert files["/etc/tourtrace/ca.crt"]["content"] == (d / "certs" / "ca.crt").read_text()
+    assert station.site_key_file == "/etc/tourtrace/site.key"
+    assert files["/etc/tourtrace/site.key"]["content"] == (d / "certs" / "site.key").read_text()
+    assert files["/etc/tourtrace/site.key"]["permissions"] == "0640"
     assert "Type=notify" in files["/etc/systemd/system/tourtrace-edge.service"]["content"]
     assert ["systemctl", "enable", "--now", "chrony.service", "tourtrace-edge.service"] in doc["runcmd"]
     assert doc["hostname"] == "tt-gate-a"
