@@ -15,6 +15,7 @@ import paho.mqtt.client as mqtt
 from edge.agent.clock import clock_synced
 from edge.agent.config import BrokerSettings, ConfigError, StationConfig, load_config
 from edge.nfc_reader.diagnose import SystemPaths, diagnose_reader
+from firmware_config.schema import SCHEMA_PATH
 
 MIN_FREE_MB = 200
 MAX_OLDEST_UNSENT_S = 600
@@ -36,7 +37,10 @@ def check_config(path: Path) -> tuple[Check, StationConfig | None]:
     try:
         config = load_config(path)
     except ConfigError as exc:
-        fix = f"edit {path}; schema: firmware_config/station.schema.json"
+        if not path.exists():
+            fix = f"on the hub: tourtrace station add … --dir DIR writes DIR/stations/ID.yaml; copy it to {path}"
+        else:
+            fix = f"edit {path}; every key is in the JSON Schema {SCHEMA_PATH}"
         return Check("config", False, "; ".join(exc.errors), fix), None
     return Check("config", True, f"{path}: {config.site}/{config.station}, zone {config.zone}"), config
 

@@ -10,7 +10,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.ingest.client import BrokerTarget
 from hub.ingest.link import ReceiverLink
 from hub.ingest.writer import IngestWriter
 from hub.rules.engine import RulesEngine
@@ -71,13 +70,7 @@ class HubRuntime:
         self.notes = NoteAnalyzer()
         self.site_keys = load_site_keys(settings)
         self.client = ReceiverLink(
-            BrokerTarget(
-                url=settings.broker,
-                client_id=settings.client_id,
-                username=settings.username,
-                password_file=settings.password_file,
-                ca_file=settings.ca_file,
-            ),
+            settings.broker_settings(),
             on_messages=lambda messages: self.writer.submit(messages),
             on_fresh_session=self.request_resend,
         )

@@ -1,44 +1,61 @@
-"""Hub settings: a YAML file, overridden by command-line flags, validated once with every error's path."""
+"""Hub settings (hub.yaml): a pydantic model, overridden by command-line flags, validated once with every error's path.
+
+Every key is described in docs/hub-config.md; `python -m hub.settings` prints the JSON Schema.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from hub.notify.config import check_notify
+from hub.notify.config import ChannelSettings, TemplateSettings
 from protocol.broker_url import BrokerUrl
-from protocol.messages import TAP_MODES
+from tourtrace.broker_settings import BrokerSettings
+from tourtrace.config_model import ConfigError, Settings, validate_settings
+
+__all__ = ["ConfigError", "HubSettings", "check_settings", "load_settings"]
 
 
-class HubConfigError(ValueError):
-    def __init__(self, source: str, errors: list[str]) -> None:
-        super().__init__(f"{source}: " + "; ".join(errors))
-        self.source = source
-        self.errors = errors
+class HubSettings(Settings):
+    broker: str = Field("mqtt://127.0.0.1:1883", description="broker URL: mqtt://HOST:PORT or mqtts://HOST:PORT")
+    db: str = Field("tourtrace-hub.sqlite3", description="SQLite database path (give an absolute one)")
+    http: str = Field("127.0.0.1:8080", description="HOST:PORT the API and dashboard listen on")
+    client_id: str = Field("tourtrace-hub", description="MQTT client id of the hub's persistent session")
+    username: str | None = Field(None, description="broker user (provisioning creates `hub`)")
+    password_file: str | None = Field(None, description="file holding the broker user's password")
+    ca_file: str | None = Field(None, description="CA that signed the broker's certificate (mqtts:// only)")
+    admin_token: str | None = Field(None, description="admin API token; TOURTRACE_ADMIN_TOKEN overrides it")
+    tap_mode: Literal["toggle", "enter_only"] = Field("toggle", description="default tap mode of stations")
+    dwell_timeout_s: int = Field(3600, gt=0, description="a visit open this long is closed as timed out")
+    site_keys: dict[str, str] = Field(default_factory=dict, description="site → badge-signing key file")
+    sample_data: bool = Field(False, description="load the sample forging plant on first start")
+    notify: dict[str, ChannelSettings] = Field(default_factory=dict, description="channel name → kind, url, secret")
+    notify_templates: dict[str, TemplateSettings] = Field(
+        default_factory=dict, description="template name → Jinja2 title and text"
+    )
+    rules_file: str | None = Field(None, description="YAML rules, hot-reloaded; default: saved beside db")
+    dist_dir: str | None = Field(None, description="wheelhouse served at /dist/ for stations to install from")
 
+    @field_validator("broker")
+    @classmethod
+    def _broker_url(cls, url: str) -> str:
+        BrokerUrl.parse(url)
+        return url
 
-@dataclass(frozen=True)
-class HubSettings:
-    broker: str = "mqtt://127.0.0.1:1883"
-    db: str = "tourtrace-hub.sqlite3"
-    http: str = "127.0.0.1:8080"
-    client_id: str = "tourtrace-hub"
-    username: str | None = None
-    password_file: str | None = None
-    ca_file: str | None = None
-    admin_token: str | None = None
-    tap_mode: str = "toggle"
-    dwell_timeout_s: int = 3600
-    site_keys: Mapping[str, str] = field(default_factory=dict)  # site -> key file (badge signatures)
-    sample_data: bool = False
-    notify: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # channel -> {kind, url, secret}
-    notify_templates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # name -> {title, text}
-    rules_file: str | None = None  # YAML rules (hot-reloaded); None: saved beside db (RulesEngine.for_hub) or defaults
+    @field_validator("http")
+    @classmethod
+    def _host_port(cls, http: str) -> str:
+        host, _, port = http.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise PydanticCustomError("http", "expected HOST:PORT, got {http}", {"http": repr(http)})
+        return http
 
     @property
     def http_host(self) -> str:
@@ -48,33 +65,16 @@ class HubSettings:
     def http_port(self) -> int:
         return int(self.http.rsplit(":", 1)[1])
 
-
-_TYPES: dict[str, tuple[type, ...]] = {
-    "broker": (str,), "db": (str,), "http": (str,), "client_id": (str,), "username": (str,),
-    "password_file": (str,), "ca_file": (str,), "admin_token": (str,), "tap_mode": (str,),
-    "dwell_timeout_s": (int,), "site_keys": (dict,), "sample_data": (bool,), "notify": (dict,),
-    "notify_templates": (dict,), "rules_file": (str,),
-}  # fmt: skip
+    def broker_settings(self) -> BrokerSettings:
+        """Return how the hub reaches the broker, in the form the station uses too."""
+        return BrokerSettings(url=self.broker, username=self.username, password_file=self.password_file,
+                              ca_file=self.ca_file, client_id=self.client_id)  # fmt: skip
 
 
-def check_settings(settings: HubSettings, source: str) -> HubSettings:
-    """Raise HubConfigError listing every invalid setting."""
-    errors = []
-    try:
-        BrokerUrl.parse(settings.broker)
-    except ValueError as exc:
-        errors.append(f"broker: {exc}")
-    host, _, port = settings.http.rpartition(":")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        errors.append(f"http: expected HOST:PORT, got {settings.http!r}")
-    if settings.tap_mode not in TAP_MODES:
-        errors.append(f"tap_mode: expected one of {'|'.join(TAP_MODES)}, got {settings.tap_mode!r}")
-    if settings.dwell_timeout_s <= 0:
-        errors.append(f"dwell_timeout_s: must be > 0, got {settings.dwell_timeout_s}")
-    errors += check_notify(settings.notify, settings.notify_templates)
-    if errors:
-        raise HubConfigError(source, errors)
-    return settings
+def check_settings(settings: HubSettings | Mapping[str, Any], source: str) -> HubSettings:
+    """Validate settings (a model or a plain mapping); raise ConfigError listing every invalid setting."""
+    values = settings.model_dump() if isinstance(settings, HubSettings) else settings
+    return validate_settings(HubSettings, values, source)
 
 
 def load_settings(path: str | Path | None, overrides: Mapping[str, Any]) -> HubSettings:
@@ -84,26 +84,23 @@ def load_settings(path: str | Path | None, overrides: Mapping[str, Any]) -> HubS
     if path:
         try:
             loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise ConfigError(
+                source, ["no such file: give --config PATH (`tourtrace certs init` writes DIR/hub/hub.yaml)"]
+            ) from None
         except OSError as exc:
-            raise HubConfigError(source, [f"cannot read file: {exc.strerror}"]) from None
+            raise ConfigError(source, [f"cannot read file: {exc.strerror}"]) from None
         except yaml.YAMLError as exc:
-            raise HubConfigError(source, [f"invalid YAML: {exc}"]) from None
+            raise ConfigError(source, [f"invalid YAML: {exc}"]) from None
         if not isinstance(loaded, dict):
-            raise HubConfigError(source, ["top level: expected mapping"])
-        errors = []
-        for key, value in loaded.items():
-            if key not in _TYPES:
-                errors.append(f"{key}: unknown setting")
-            elif value is not None and (
-                not isinstance(value, _TYPES[key]) or isinstance(value, bool) != (_TYPES[key] == (bool,))
-            ):
-                errors.append(f"{key}: expected {_TYPES[key][0].__name__}, got {type(value).__name__}")
-            else:
-                values[key] = value
-        if errors:
-            raise HubConfigError(source, errors)
+            raise ConfigError(source, ["top level: expected mapping"])
+        values.update(loaded)
     values.update({k: v for k, v in overrides.items() if v is not None})
     token = os.environ.get("TOURTRACE_ADMIN_TOKEN")
     if token:
         values["admin_token"] = token
-    return check_settings(replace(HubSettings(), **values), source)
+    return check_settings(values, source)
+
+
+if __name__ == "__main__":
+    print(json.dumps(HubSettings.model_json_schema(), indent=2, ensure_ascii=False))

@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -44,7 +43,7 @@ class Agent:
         self.outbox = Outbox(data_dir / "outbox.sqlite3", config.outbox.max_events, config.outbox.max_age_days)
         self.session = MqttSession(
             config.broker,
-            client_id=f"tourtrace-{config.site}-{config.station}",
+            client_id=config.broker.client_id or f"tourtrace-{config.site}-{config.station}",
             will=lambda: self._status_message("offline"),
             on_connected=self._on_connected,
             on_acked=lambda mid: self.drainer.on_acked(mid),
@@ -109,10 +108,11 @@ class Agent:
         """Apply a hub-pushed config live (zone, debounce, tap mode, timeout, note settings); ignore stale revs."""
         if pushed.rev <= self.health.config_rev:
             return
-        note = replace(self.config.note, max_s=pushed.note.max_s, silence_ms=pushed.note.silence_ms,
-                       vocabulary=pushed.note.vocabulary)  # fmt: skip
-        self.config = replace(self.config, zone=pushed.zone, debounce_s=pushed.debounce_s, tap_mode=pushed.tap_mode,
-                              dwell_timeout_s=pushed.dwell_timeout_s, note=note)  # fmt: skip
+        note = self.config.note.model_copy(update={"max_s": pushed.note.max_s, "silence_ms": pushed.note.silence_ms,
+                                                   "vocabulary": pushed.note.vocabulary})  # fmt: skip
+        self.config = self.config.model_copy(update={
+            "zone": pushed.zone, "debounce_s": pushed.debounce_s, "tap_mode": pushed.tap_mode,
+            "dwell_timeout_s": pushed.dwell_timeout_s, "note": note})  # fmt: skip
         self.reader.debouncer.debounce_s = pushed.debounce_s
         self.voice.reconfigure(self.config)
         self.health.config_rev = pushed.rev

@@ -7,8 +7,6 @@ import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
@@ -19,8 +17,8 @@ from paho.mqtt.properties import Properties
 
 from hub.ingest.chunked import ChunkedReadClient
 from protocol import SUBSCRIBE_ALL
-from protocol.broker_url import BrokerUrl
 from protocol.envelope import MAX_PACKET_SIZE
+from tourtrace.broker_settings import BrokerSettings
 
 log = logging.getLogger(__name__)
 
@@ -41,28 +39,11 @@ class InMessage(NamedTuple):
     conn: int = 0
 
 
-@dataclass(frozen=True)
-class BrokerTarget:
-    url: str
-    client_id: str = "tourtrace-hub"
-    username: str | None = None
-    password_file: str | None = None
-    ca_file: str | None = None
-    # Unacknowledged messages the broker may send ahead: enough for the receiver to keep reading while a batch
-    # commits (2,000 is within 4 % of 10,000 in bench/ingest.py), few enough to bound the hub's memory
-    # (at most 2,000 x 128 KiB = 250 MiB even if every message were as large as the broker lets through).
-    receive_maximum: int = 2000
-
-    def __post_init__(self) -> None:
-        try:
-            BrokerUrl.parse(self.url)
-        except ValueError as exc:
-            raise ValueError(f"broker: {exc}") from None
-
-    @property
-    def address(self) -> BrokerUrl:
-        """Host, port and whether TLS is used (the URL is checked when the config is loaded)."""
-        return BrokerUrl.parse(self.url)
+# Unacknowledged messages the broker may send ahead: enough for the receiver to keep reading while a batch
+# commits (2,000 is within 4 % of 10,000 in bench/ingest.py), few enough to bound the hub's memory
+# (at most 2,000 x 128 KiB = 250 MiB even if every message were as large as the broker lets through).
+RECEIVE_MAXIMUM = 2000
+DEFAULT_CLIENT_ID = "tourtrace-hub"
 
 
 class HubClient:
@@ -70,7 +51,7 @@ class HubClient:
 
     def __init__(
         self,
-        target: BrokerTarget,
+        target: BrokerSettings,
         on_message: Callable[[InMessage], None],
         on_fresh_session: Callable[[], object] | None = None,
         on_state: Callable[[bool, str], object] | None = None,
@@ -83,12 +64,14 @@ class HubClient:
         self.connection = 0  # bumped on every successful connect; see InMessage.conn
         self._on_message = on_message
         client = ChunkedReadClient(
-            CallbackAPIVersion.VERSION2, client_id=target.client_id, protocol=mqtt.MQTTv5, manual_ack=True
+            CallbackAPIVersion.VERSION2,
+            client_id=target.client_id or DEFAULT_CLIENT_ID,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
         )
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         if target.username:
-            password = Path(target.password_file).read_text().strip() if target.password_file else None
-            client.username_pw_set(target.username, password)
+            client.username_pw_set(target.username, target.read_password("hub.yaml", "password_file"))
         if target.address.tls:
             client.tls_set(ca_certs=target.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         client.on_connect = self._connected
@@ -130,7 +113,7 @@ class HubClient:
         """Connect in the background with a persistent session."""
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S
-        props.ReceiveMaximum = self.target.receive_maximum
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
         props.MaximumPacketSize = MAX_PACKET_SIZE  # a broker not configured by us drops larger ones for the hub
         address = self.target.address
         self.client.connect_async(address.host, address.port, keepalive=30, clean_start=False, properties=props)

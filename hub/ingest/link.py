@@ -15,8 +15,9 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from hub.ingest.client import BrokerTarget, InMessage
+from hub.ingest.client import InMessage
 from hub.ingest.receiver import serve
+from tourtrace.broker_settings import BrokerSettings
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class ReceiverLink:
 
     def __init__(
         self,
-        target: BrokerTarget,
+        target: BrokerSettings,
         on_messages: Callable[[list[InMessage]], None],
         on_fresh_session: Callable[[], None] | None = None,
     ) -> None:

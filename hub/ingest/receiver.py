@@ -16,7 +16,8 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from hub.ingest.client import BrokerTarget, HubClient, InMessage
+from hub.ingest.client import HubClient, InMessage
+from tourtrace.broker_settings import BrokerSettings
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class Forwarder:
         self._queue.put(None)
 
 
-def serve(pipe: Connection, target: BrokerTarget, generation: int, log_level: int) -> None:
+def serve(pipe: Connection, target: BrokerSettings, generation: int, log_level: int) -> None:
     """Run the receiver until the hub says stop or its end of the pipe closes (the hub exited or was killed).
 
     `generation` counts receivers started by this hub process; it keeps connection numbers unique across them.

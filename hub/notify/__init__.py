@@ -5,7 +5,7 @@ NotifyWorker started with the hub delivers it.
 """
 
 from hub.notify.channels import crm_signature, dingtalk_sign
-from hub.notify.config import CHANNEL_KINDS, Channel, check_notify, load_channels
+from hub.notify.config import CHANNEL_KINDS, Channel, ChannelSettings, TemplateSettings, load_channels
 from hub.notify.templates import DEFAULT_TEMPLATES, Message, TemplateSet
 from hub.notify.worker import NotifyWorker
 from hub.store.notify_outbox import enqueue
@@ -14,10 +14,11 @@ __all__ = [
     "CHANNEL_KINDS",
     "DEFAULT_TEMPLATES",
     "Channel",
+    "ChannelSettings",
     "Message",
     "NotifyWorker",
     "TemplateSet",
-    "check_notify",
+    "TemplateSettings",
     "crm_signature",
     "dingtalk_sign",
     "enqueue",

@@ -21,7 +21,11 @@ def notify_hook(settings: HubSettings) -> Callable[[HubRuntime], None]:
     """Return a runtime hook that starts the delivery worker and wakes it after every ingest commit."""
 
     def attach(runtime: HubRuntime) -> None:
-        worker = NotifyWorker(settings.db, load_channels(settings.notify), TemplateSet(settings.notify_templates))
+        worker = NotifyWorker(
+            settings.db,
+            load_channels(settings.notify),
+            TemplateSet({k: v.model_dump() for k, v in settings.notify_templates.items()}),
+        )
         runtime.writer.after_commit.append(lambda _result: worker.wake.set())
         worker.start(runtime.stop_event)
 

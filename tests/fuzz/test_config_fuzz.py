@@ -15,7 +15,7 @@ VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
-TOP = [*StationConfig.__dataclass_fields__, "unknown_key"]
+TOP = [*StationConfig.model_fields, "unknown_key"]
 SECTIONS = {
     "broker": ["url", "username", "password_file", "ca_file", "keepalive_s", "bogus"],
     "outbox": ["max_events", "max_age_days", "bogus"],

@@ -7,9 +7,10 @@ import time
 
 from firmware_config.local_broker import LocalBroker
 from hub.ingest.chunked import CHUNK
-from hub.ingest.client import BrokerTarget, HubClient, InMessage
+from hub.ingest.client import HubClient, InMessage
 from tests.reliability.harness import wait_until
 from tests.reliability.mqtt_tools import publish_all
+from tourtrace.broker_settings import BrokerSettings
 
 
 def _payloads(count: int) -> list[bytes]:
@@ -30,7 +31,7 @@ def _receive_with_hub_client(broker: LocalBroker, client_id: str) -> tuple[HubCl
         with lock:
             received.append(message)
 
-    client = HubClient(BrokerTarget(broker.url, client_id=client_id), on_message=on_message)
+    client = HubClient(BrokerSettings(url=broker.url, client_id=client_id), on_message=on_message)
     client.start()
     assert client.connected.wait(10)
     time.sleep(0.2)  # let the SUBSCRIBE sent on connect reach the broker before the publisher does

@@ -11,10 +11,11 @@ from fastapi.testclient import TestClient
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
 from hub.notify import enqueue
-from hub.settings import HubConfigError, HubSettings, load_settings
+from hub.settings import HubSettings, load_settings
 from hub.store.db import connect
 from tests.api.tourdata import ADMIN_TOKEN, bearer
 from tests.notify.conftest import Receiver
+from tourtrace.config_model import ConfigError
 
 
 def test_settings_errors_have_paths(tmp_path: Path) -> None:
@@ -25,7 +26,7 @@ def test_settings_errors_have_paths(tmp_path: Path) -> None:
         "notify_templates:\n  opportunity: 'not a mapping'\n",
         encoding="utf-8",
     )
-    with pytest.raises(HubConfigError) as error:
+    with pytest.raises(ConfigError) as error:
         load_settings(config, {})
     assert error.value.errors == [
         "notify.sales.kind: expected one of wecom|dingtalk|crm, got 'slack'",

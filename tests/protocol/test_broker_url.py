@@ -7,8 +7,7 @@ import re
 import pytest
 
 from edge.agent.config import ConfigError, parse_config
-from hub.ingest.client import BrokerTarget
-from hub.settings import HubConfigError, load_settings
+from hub.settings import load_settings
 from protocol.broker_url import BrokerUrl
 
 
@@ -41,8 +40,6 @@ def test_bad_urls_say_what_is_wrong_for_station_and_hub(url: str, message: str) 
         parse_config({"site": "s1", "station": "gate-a", "zone": "z", "data_dir": "/tmp/x", "broker": {"url": url}},
                      "station.yaml")  # fmt: skip
     assert f"broker.url: {message}" in station.value.errors
-    with pytest.raises(ValueError, match=f"^broker: {re.escape(message)}$"):
-        BrokerTarget(url)
-    with pytest.raises(HubConfigError) as hub:
+    with pytest.raises(ConfigError) as hub:
         load_settings(None, {"broker": url})
     assert f"broker: {message}" in hub.value.errors

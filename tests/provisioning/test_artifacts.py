@@ -23,7 +23,7 @@ FC = ROOT / "firmware_config"
 UNITS = ROOT / "systemd"
 
 
-def test_schema_file_matches_dataclasses() -> None:
+def test_schema_file_matches_the_model() -> None:
     assert SCHEMA_PATH.read_text(encoding="utf-8") == render_schema(), "run: python -m firmware_config.schema"
     schema = json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -34,6 +34,7 @@ def test_schema_file_matches_dataclasses() -> None:
         "password_file",
         "ca_file",
         "keepalive_s",
+        "client_id",
     }
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from bench.common import envelopes
 from firmware_config.local_broker import LocalBroker
-from hub.ingest.client import BrokerTarget, HubClient, InMessage
+from hub.ingest.client import HubClient, InMessage
 from tests.reliability.harness import HubProcess, assert_exactly_once, stored_count, wait_until
 from tests.reliability.mqtt_tools import publish_all
+from tourtrace.broker_settings import BrokerSettings
 
 
 def receiver_pid(hub_pid: int) -> int | None:
@@ -86,7 +87,7 @@ def test_an_ack_is_sent_only_on_the_connection_its_message_arrived_on(broker: Lo
         received.append(message)
         arrived.set()
 
-    client = HubClient(BrokerTarget(broker.url, client_id=f"hub-{site_id}"), on_message=on_message)
+    client = HubClient(BrokerSettings(url=broker.url, client_id=f"hub-{site_id}"), on_message=on_message)
     client.start()
     try:
         assert client.connected.wait(10)

@@ -21,12 +21,13 @@ def serve(
     log_level: str = typer.Option("info", "--log-level"),
 ) -> None:
     """Run the hub: MQTT ingest into SQLite, rules, REST API and dashboard."""
-    from hub.settings import HubConfigError, load_settings
+    from hub.settings import load_settings
+    from tourtrace.config_model import ConfigError
 
     setup_logging(log_level)
     try:
         settings = load_settings(config, {"broker": broker, "db": db, "http": http, "sample_data": sample_data or None})
-    except HubConfigError as exc:
+    except ConfigError as exc:
         raise fail_config(exc.source, exc.errors) from None
     import sqlite3
 
@@ -46,6 +47,10 @@ def serve(
     except OSError as exc:
         typer.echo(f"error: cannot read a site key file: {exc}", err=True)
         raise typer.Exit(2) from None
+    try:
+        settings.broker_settings().read_password(str(config or "command line"), "password_file")
+    except ConfigError as exc:
+        raise fail_config(exc.source, exc.errors) from None
 
     if not settings.admin_token:
         typer.echo("warning: no admin token; set TOURTRACE_ADMIN_TOKEN to use the API", err=True)

@@ -20,7 +20,7 @@ from edge.nfc_reader.badge import Badge, encode_badge_message, sign
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker, free_port, wait_for_port
 from hub.app import create_app
-from hub.settings import HubSettings, check_settings
+from hub.settings import check_settings
 from tourtrace.demo.inbox import RobotInbox
 from tourtrace.demo.recorded import morning_start, queue_morning_tour
 from tourtrace.demo.tour import LIVE_TOUR, SITE, UIDS, ZONES, station_for
@@ -71,15 +71,15 @@ class Demo:
         self.broker = LocalBroker(self.workdir / "broker").start()
         self.inbox = RobotInbox(self.workdir / "robot-inbox.jsonl").start()
         settings = check_settings(
-            HubSettings(
-                broker=self.broker.url,
-                db=str(self.workdir / "hub.sqlite3"),
-                http=self.http,
-                admin_token=self.token,
-                site_keys={SITE: str(key_file)},
-                sample_data=True,
-                dwell_timeout_s=1800,
-                notify={
+            {
+                "broker": self.broker.url,
+                "db": str(self.workdir / "hub.sqlite3"),
+                "http": self.http,
+                "admin_token": self.token,
+                "site_keys": {SITE: str(key_file)},
+                "sample_data": True,
+                "dwell_timeout_s": 1800,
+                "notify": {
                     "sales": {"kind": "wecom", "url": self.inbox.url("wecom/sales")},
                     "manager": {
                         "kind": "dingtalk",
@@ -87,7 +87,7 @@ class Demo:
                         "secret": secrets.token_hex(16),
                     },
                 },
-            ),
+            },
             "demo",
         )
         self.server = uvicorn.Server(
