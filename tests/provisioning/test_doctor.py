@@ -96,6 +96,30 @@ def test_doctor_names_broker_problems_and_their_fix(plant_broker: PlantBroker, t
     assert "cannot reach 127.0.0.1:9" in lines["broker"] and "systemctl status mosquitto" in lines["broker"]
 
 
+def test_doctor_never_sends_the_hubs_ca_over_the_system_bundle(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    cli_certs(tmp_path / "other", "localhost")
+    wrong = str(tmp_path / "other" / "certs" / "ca.crt")
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, ca_file=wrong))
+    assert code == 1 and f"copy the hub's DIR/certs/ca.crt to {wrong}" in lines["broker"]
+    for system in ("/etc/ssl/certs/ca-certificates.crt", None):
+        path = station_yaml(plant_broker, tmp_path)
+        document = yaml.safe_load(path.read_text())
+        document["broker"]["ca_file"] = system
+        path.write_text(yaml.safe_dump(document))
+        code, lines = doctor(path)
+        assert code == 1 and "TLS" in lines["broker"], lines["broker"]
+        assert "to /etc/tourtrace/ca.crt and set broker.ca_file: /etc/tourtrace/ca.crt" in lines["broker"]
+        assert "leave the system's CA bundle alone" in lines["broker"]
+
+
+def test_doctor_names_a_scheme_and_port_mismatch(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, url=f"mqtt://127.0.0.1:{plant_broker.tls_port}"))
+    assert code == 1 and f"mqtt:// URL, but 127.0.0.1:{plant_broker.tls_port} speaks TLS" in lines["broker"]
+    assert f"mqtts://127.0.0.1:{plant_broker.tls_port}" in lines["broker"]
+    code, lines = doctor(station_yaml(plant_broker, tmp_path, url=f"mqtts://localhost:{plant_broker.plain_port}"))
+    assert code == 1 and f"mqtts:// URL, but localhost:{plant_broker.plain_port} does not speak TLS" in lines["broker"]
+
+
 def test_doctor_lists_every_config_error(tmp_path: Path) -> None:
     path = tmp_path / "station.yaml"
     path.write_text("site: Demo\nzone: 3\ntap_mode: sometimes\nbroker: {url: 'http://x'}\n")
@@ -142,7 +166,7 @@ def test_reader_check_reports_the_cause_not_the_failed_open(tmp_path: Path) -> N
     paths = SystemPaths(tmp_path / "modules", tmp_path / "proc", tmp_path / "sys", tmp_path / "usb", tmp_path)
     config = StationConfig(site="demo", station="gate-a", zone="injection", data_dir=str(tmp_path), reader="usb")
     check = check_reader(config, paths)
-    assert (check.name, check.ok) == ("reader", False)
+    assert (check.check, check.ok) == ("reader", False)
     assert check.detail == "kernel module(s) port100 loaded: they claim the reader"
     assert (
         check.fix == 'echo "blacklist port100" | sudo tee -a /etc/modprobe.d/blacklist-tourtrace-nfc.conf'

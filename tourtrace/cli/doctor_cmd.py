@@ -19,10 +19,10 @@ def doctor(
 
     checks = run_checks(config, broker_timeout_s=timeout)
     for check in checks:
-        typer.echo(f"{'✓' if check.ok else '✗'} {check.name:<10} {check.detail}")
+        typer.echo(f"{'✓' if check.ok else '✗'} {check.check:<10} {check.detail}")
         if not check.ok and check.fix:
             typer.echo(f"  {'':<10} fix: {check.fix}")
-    failed = [c.name for c in checks if not c.ok]
+    failed = [c.check for c in checks if not c.ok]
     if "config" in failed:
         typer.echo("  (reader, microphone, model, broker, disk and outbox checks need a valid config)")
     if failed:
