@@ -1,19 +1,29 @@
-"""The station's MQTT session: paho-mqtt v2, QoS 1, last will, reconnect with backoff."""
+"""The station's MQTT session: paho-mqtt v2 over MQTT 5, QoS 1, last will, reconnect with backoff.
+
+Two agents with one identity take the session from each other in turn: a broker that says so sends "Session
+taken over" (MQTT 5); one that just closes the socket (Mosquitto 2.0.11) drops a freshly accepted session again
+and again, which is told apart from a network fault by happening twice in a row within seconds of the CONNACK.
+"""
 
 from __future__ import annotations
 
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.agent.config import BrokerSettings
+from edge.agent.config import BrokerSettings, ConfigError
 
 log = logging.getLogger(__name__)
+
+REFUSED_CREDENTIALS = {"Not authorized", "Bad user name or password"}
+TAKEN_OVER = "Session taken over"
+QUICK_DROP_S = 15.0  # a session the broker closes this soon after accepting it, twice in a row, was taken over
 
 
 class MqttSession:
@@ -35,13 +45,18 @@ class MqttSession:
         self._on_acked = on_acked
         self._on_message = on_message
         self.subscriptions: list[str] = []
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+        self.client_id = client_id
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
         client.max_inflight_messages_set(100)
         client.reconnect_delay_set(min_delay=1, max_delay=30)
         if settings.username:
             client.username_pw_set(settings.username, settings.read_password())
         if settings.address.tls:
-            client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+            try:
+                client.tls_set(ca_certs=settings.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+            except (OSError, ssl.SSLError) as exc:
+                why = getattr(exc, "strerror", None) or exc
+                raise ConfigError("station.yaml", [f"broker.ca_file: cannot load {settings.ca_file}: {why}"]) from None
         client.on_pre_connect = self._pre_connect
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
@@ -50,6 +65,8 @@ class MqttSession:
         self.client = client
         self.last_error = ""
         self._stopping = False
+        self._connected_at = 0.0
+        self._quick_drops = 0
 
     def _pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
         topic, payload = self._will()
@@ -58,9 +75,16 @@ class MqttSession:
     def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
             self.last_error = f"broker refused connection: {reason}"
+            if str(reason) in REFUSED_CREDENTIALS:
+                self.last_error += (
+                    f" (user {self.settings.username!r}, password from {self.settings.password_file}): "
+                    "check with `tourtrace doctor`; on the hub, `tourtrace station add … --rotate` issues a new "
+                    "password to copy here"
+                )
             log.warning("%s", self.last_error)
             return
         self.last_error = ""
+        self._connected_at = time.monotonic()
         log.info("connected to %s", self.settings.url)
         for topic in self.subscriptions:
             client.subscribe(topic, qos=1)
@@ -69,6 +93,15 @@ class MqttSession:
 
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if self.connected.is_set() and not self._stopping:
+            quick = time.monotonic() - self._connected_at < QUICK_DROP_S
+            self._quick_drops = self._quick_drops + 1 if quick else 0
+        if str(reason) == TAKEN_OVER or self._quick_drops >= 2:
+            self.last_error = (
+                f"another agent connected with this station's identity (client id {self.client_id}) and took "
+                "the session over: run one agent per station, each with its own station.yaml"
+            )
+            log.error("%s", self.last_error)
+        elif self.connected.is_set() and not self._stopping:
             log.warning("disconnected from %s: %s", self.settings.url, reason)
         self.connected.clear()
 
@@ -82,7 +115,7 @@ class MqttSession:
     def start(self) -> None:
         """Connect in the background; paho keeps reconnecting with backoff."""
         address = self.settings.address
-        self.client.connect_async(address.host, address.port, keepalive=self.settings.keepalive_s)
+        self.client.connect_async(address.host, address.port, keepalive=self.settings.keepalive_s, clean_start=True)
         self.client.loop_start()
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> mqtt.MQTTMessageInfo:
