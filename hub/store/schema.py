@@ -232,6 +232,10 @@ def _v8_seq_gaps(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v9_station_retired_at(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE stations ADD COLUMN retired_at TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -241,6 +245,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     create_rules_tables,
     _v7_dwell_index,
     _v8_seq_gaps,
+    _v9_station_retired_at,
 ]
 
 

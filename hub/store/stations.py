@@ -54,12 +54,14 @@ def list_stations(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     result = []
     for row in conn.execute("SELECT * FROM stations ORDER BY site, station"):
         status = json.loads(row["status"])
+        retired = row["retired_at"] is not None
         result.append(
             {
                 "site": row["site"],
                 "station": row["station"],
-                "online": row["state"] == "online",
-                "state": row["state"],
+                "online": row["state"] == "online" and not retired,
+                "state": "retired" if retired else row["state"],
+                "retired_at": row["retired_at"],
                 "last_seen": row["last_seen"],
                 "status_ts": row["status_ts"],
                 "last_seq": row["last_seq"],
@@ -77,4 +79,12 @@ def list_stations(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def stations_online(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM stations WHERE state='online'").fetchone()[0])
+    return int(conn.execute("SELECT COUNT(*) FROM stations WHERE state='online' AND retired_at IS NULL").fetchone()[0])
+
+
+def retire_station(conn: sqlite3.Connection, site: str, station: str, retired: bool, at: str) -> bool:
+    """Mark a revoked station retired (its last will never arrives), or bring it back; False if it is unknown."""
+    cursor = conn.execute(
+        "UPDATE stations SET retired_at=? WHERE site=? AND station=?", (at if retired else None, site, station)
+    )
+    return cursor.rowcount > 0

@@ -91,6 +91,10 @@ def remove(
         raise _fail(str(exc)) from None
     typer.echo(f"✓ station {station} revoked (broker user {user} removed)")
     typer.echo(f"  {RELOAD_HINT}; connected sessions of {user} are dropped on reload")
+    typer.echo(
+        "  the hub still shows its last status (its last will is refused now): retire it on the fleet page "
+        f"(or POST /api/stations/{user.replace('.', '/', 1)}/retire)"
+    )
 
 
 @app.command("cloud-init")

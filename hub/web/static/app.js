@@ -99,6 +99,13 @@
     });
   }
 
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-retire]") : null;
+    if (!button || !window.confirm(button.dataset.confirm)) { return; }
+    api("POST", "/api/stations/" + button.dataset.retire + "/retire", { retired: true })
+      .then(function () { location.reload(); });
+  });
+
   document.querySelectorAll("[data-retry]").forEach(function (button) {
     button.addEventListener("click", function () {
       api("POST", "/api/notify/" + button.dataset.retry + "/retry").then(function () { location.reload(); });
