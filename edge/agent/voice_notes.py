@@ -127,6 +127,14 @@ class VoiceNotes:
         if self.recorder is not None:
             self.recorder.configure(recorder_settings(config))
 
+    def off_reason(self) -> str:
+        """Say why this station records no voice notes."""
+        if not self.config.audio:
+            return "voice notes are off at this station (no audio: in station.yaml)"
+        if not self.config.model:
+            return "voice notes are off at this station (no model: in station.yaml)"
+        return "voice notes are unavailable (the model or microphone failed at start; see the log)"
+
     def unknown_words(self) -> tuple[str, ...]:
         return () if self.recorder is None else self.recorder.missing_vocabulary()
 
@@ -140,6 +148,7 @@ class VoiceNotes:
         """Start a note, or end the running one (second rep tap)."""
         self.last_rep = rep_badge
         if self.recorder is None:
+            self.on_problem(f"rep badge {rep_badge}: {self.off_reason()}; the tap is recorded, no note")
             return
         if self.recorder.recording:
             self.recorder.stop()

@@ -1,4 +1,4 @@
-"""A revoked station's last will never arrives: retiring it takes it out of the online fleet, and back in."""
+"""Fleet truths: a retired (revoked) station is not online; a rep badge where voice notes are off says so."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 
 from edge.agent.runner import Agent
+from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
 from tests.e2e.conftest import TOKEN, RunningHub
 
@@ -37,3 +38,15 @@ def test_retired_station_is_not_online_and_can_come_back(
     assert _post(hub, f"/api/stations/{site_id}/nope/retire", {}).status_code == 404
     actions = [entry["action"] for entry in hub.get("/api/audit", action="station.")]
     assert actions == ["station.restore", "station.retire"]
+
+
+def test_rep_badge_at_a_station_without_audio_says_voice_notes_are_off(
+    hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_id: str
+) -> None:
+    _, reader = station("assembly")
+    hub.wait_for("/api/stations", lambda s: len(s) == 1 and s[0]["reader"] == "present")
+    reader.present("0101AABBCCDD0777", encode_badge_message(Badge("REP-7", "rep", None)), 0.3)
+    listed = hub.wait_for("/api/stations", lambda s: "voice notes are off" in s[0]["status"].get("error", ""))
+    assert listed[0]["status"]["error"] == (
+        "rep badge REP-7: voice notes are off at this station (no audio: in station.yaml); the tap is recorded, no note"
+    )
