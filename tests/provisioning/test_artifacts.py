@@ -76,8 +76,11 @@ def test_schema_and_parser_agree(document: dict[str, object]) -> None:
 def test_udev_rule_covers_readers_with_symlink_and_group() -> None:
     text = (FC / "99-tourtrace-nfc.rules").read_text()
     rules = [line for line in text.splitlines() if line and not line.startswith("#")]
-    ids = {tuple(re.findall(r'idVendor}=="(\w+)".*idProduct}=="(\w+)"', r)[0]) for r in rules}
+    ids = {tuple(re.findall(r'idVendor}=="(\w+)".*idProduct}=="(\w+)"', r)[0]) for r in rules if "idVendor" in r}
     assert ids == {("054c", "06c1"), ("054c", "06c3"), ("072f", "2200"), ("1a86", "7523"), ("10c4", "ea60")}
+    assert [r for r in rules if "idVendor" not in r] == [
+        'SUBSYSTEM=="tty", KERNEL=="ttyAMA0|ttyS0", GROUP="tourtrace", MODE="0660", SYMLINK+="tourtrace-nfc"'
+    ]  # the Pi's UART
     for rule in rules:
         assert 'GROUP="tourtrace"' in rule and 'MODE="0660"' in rule and 'SYMLINK+="tourtrace-nfc"' in rule
         assert rule.startswith(('SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device"', 'SUBSYSTEM=="tty"'))
@@ -118,6 +121,8 @@ def test_units_verify_clean_and_are_hardened(tmp_path: Path) -> None:
             "ReadWritePaths=/var/lib/",
         ):
             assert re.search(rf"^{re.escape(key)}", text, re.M), f"{unit}: {key} missing"
+        if unit == "tourtrace-edge.service":
+            assert re.search(r"^SupplementaryGroups=.*\bgpio\b.*\bdialout\b", text, re.M), "edge unit: groups"
         copy = tmp_path / unit
         copy.write_text(text.replace("/opt/tourtrace/venv/bin/tourtrace", str(tourtrace)))
         copies.append(copy)
