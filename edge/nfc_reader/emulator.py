@@ -114,6 +114,18 @@ class TagEmulator:
             self._memory[idm] = tag_memory(ndef_message, capacity, writable)
             self._writable[idm] = writable
 
+    def load_memory(self, idm_hex: str, memory: bytes, writable: bool = True) -> None:
+        """Set the raw blocks of the tag with this IDm (a card image)."""
+        idm = _check_idm(idm_hex)
+        with self._lock:
+            self._memory[idm] = bytearray(memory)
+            self._writable[idm] = writable
+
+    def memory(self, idm_hex: str) -> bytes:
+        """Return the raw blocks of the tag with this IDm, as a reader left them."""
+        with self._lock:
+            return bytes(self._memory[_check_idm(idm_hex)])
+
     def ndef_message(self, idm_hex: str) -> bytes:
         """Return the NDEF message bytes currently stored on the tag with this IDm."""
         idm = _check_idm(idm_hex)
@@ -220,9 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge.nfc_reader.emulator", description=main.__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--script", type=Path, required=True, help="JSON list of steps")
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--script", type=Path, help="JSON list of steps")
+    mode.add_argument("--card", type=Path, help="present the card kept in this file (created blank if missing)")
     parser.add_argument("--site-key-file", type=Path, help="sign scripted badges with this key")
+    parser.add_argument("--hold", type=float, default=5.0, help="seconds the --card stays on the reader")
+    parser.add_argument("--idm", help="IDm (16 hex digits) of a new --card; random by default")
     args = parser.parse_args(argv)
+    if args.card is not None:
+        return _present_card(args)
     try:
         steps = json.loads(args.script.read_text(encoding="utf-8"))
         if not isinstance(steps, list) or not all(isinstance(s, dict) and "idm" in s for s in steps):
@@ -232,6 +250,24 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as error:
         print(f"emulator: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _present_card(args: argparse.Namespace) -> int:
+    from edge.nfc_reader.badge import BadgeFormatError, parse_badge_message
+    from edge.nfc_reader.card_image import present_card
+
+    try:
+        image = present_card(args.card, args.port, args.host, args.hold, args.idm)
+    except (OSError, ValueError) as error:
+        print(f"emulator: {error}", file=sys.stderr)
+        return 2
+    message = image.ndef_message()
+    try:
+        held = "badge " + parse_badge_message(message).badge_id if message else "nothing (blank)"
+    except BadgeFormatError:
+        held = f"{len(message)} bytes of NDEF"
+    print(f"card {image.idm} in {args.card}: holds {held}")
     return 0
 
 
