@@ -10,10 +10,10 @@ import yaml
 
 from edge.agent.config import ConfigError, load_config
 from firmware_config.enrol import EnrolError, Layout, check_id
+from firmware_config.units import UnitMissing, unit_text
 
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "cloud-init.user-data.yaml"
-EDGE_UNIT = HERE.parent / "systemd" / "tourtrace-edge.service"
 ETC = "/etc/tourtrace"
 
 
@@ -70,14 +70,16 @@ def station_files(layout: Layout, station: str) -> list[dict[str, Any]]:
         files.append(_file(document["site_key_file"], key, "0640", "root:tourtrace"))
     station_yaml = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     files.insert(0, _file(f"{ETC}/station.yaml", station_yaml, "0640", "root:tourtrace"))
-    if not EDGE_UNIT.exists():
-        raise EnrolError(f"{EDGE_UNIT} not found: run this from a TourTrace source checkout")
+    try:
+        edge_unit = unit_text("tourtrace-edge.service")
+    except UnitMissing as exc:
+        raise EnrolError(str(exc)) from None
     files += [
         _file("/etc/udev/rules.d/99-tourtrace-nfc.rules", (HERE / "99-tourtrace-nfc.rules").read_text(), "0644"),
         _file(
             "/etc/modprobe.d/blacklist-tourtrace-nfc.conf", (HERE / "blacklist-tourtrace-nfc.conf").read_text(), "0644"
         ),
-        _file("/etc/systemd/system/tourtrace-edge.service", EDGE_UNIT.read_text(), "0644"),
+        _file("/etc/systemd/system/tourtrace-edge.service", edge_unit, "0644"),
     ]
     return files
 

@@ -16,6 +16,7 @@ from hub.api import (
     routes_admin,
     routes_badges,
     routes_config,
+    routes_dist,
     routes_export,
     routes_fleet,
     routes_library,
@@ -81,5 +82,6 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_badges.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_export.router)
+    app.include_router(routes_dist.router)
     app.include_router(web_routes.router)
     return app

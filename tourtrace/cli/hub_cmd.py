@@ -55,3 +55,28 @@ def serve(
     if not settings.admin_token:
         typer.echo("warning: no admin token; set TOURTRACE_ADMIN_TOKEN to use the API", err=True)
     uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level=log_level)
+
+
+@app.command("install")
+def install(
+    directory: Path = typer.Option(..., "--dir", help="provisioning directory (certs init, station add)"),
+    root: Path = typer.Option(Path("/"), "--root", help="stage into this directory instead of the system"),
+    wheelhouse: Path | None = typer.Option(None, "--wheelhouse", help="wheels of tourtrace and its dependencies"),
+) -> None:
+    """Install the hub as shipped: user tourtrace, /etc/tourtrace/hub.yaml, /var/lib/tourtrace-hub, units, venv.
+
+    Idempotent: rerun after every `certs init` / `station add`. With --root DIR nothing outside DIR is touched.
+    """
+    from firmware_config.hub_install import InstallError, install_hub
+    from firmware_config.units import UnitMissing
+
+    try:
+        done = install_hub(directory, root, wheelhouse)
+    except (InstallError, UnitMissing) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"error: {exc.filename or root}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    for step in done:
+        typer.echo(f"✓ {step}")
