@@ -15,6 +15,7 @@ from firmware_config.units import UnitMissing, unit_text
 HERE = Path(__file__).parent
 TEMPLATE = HERE / "cloud-init.user-data.yaml"
 ETC = "/etc/tourtrace"
+VENV = "/opt/tourtrace/venv"
 
 
 class _BlockDumper(yaml.SafeDumper):
@@ -84,8 +85,19 @@ def station_files(layout: Layout, station: str) -> list[dict[str, Any]]:
     return files
 
 
+def pip_install(package: str, wheels: str | None) -> list[str]:
+    """Return the pip command that installs the agent: from the hub's wheelhouse, or the package index."""
+    pip = f"{VENV}/bin/pip"
+    return [pip, "install", "--no-index", "--find-links", wheels, package] if wheels else [pip, "install", package]
+
+
 def render_user_data(
-    directory: Path, station: str, *, package: str = "tourtrace[edge]", timezone: str = "Etc/UTC"
+    directory: Path,
+    station: str,
+    *,
+    package: str = "tourtrace[edge]",
+    timezone: str = "Etc/UTC",
+    wheels: str | None = None,
 ) -> str:
     """Return the #cloud-config document for one provisioned station (it contains the station's password)."""
     check_id(station, "--station")
@@ -97,5 +109,7 @@ def render_user_data(
     header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#"))
     document = _substitute(yaml.safe_load(text), values)
     document["write_files"] = files
+    document["runcmd"] = [pip_install(package, wheels) if step == pip_install(package, None) else step
+                          for step in document["runcmd"]]  # fmt: skip
     body = yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=1000)
     return string.Template(header).substitute(values) + body

@@ -41,6 +41,20 @@ def ensure_site_key(root: Path) -> bool:
     return True
 
 
+def wheelhouse_url(root: Path, options: BrokerOptions) -> str | None:
+    """Return the hub's /dist/ URL as stations reach it (first --hub-name, hub.yaml's HTTP port); None before certs."""
+    host = options.station_host
+    if host is None:
+        return None
+    port = HTTP_PORT
+    path = root / "hub" / "hub.yaml"
+    if path.exists():
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        http = str(document.get("http", "")) if isinstance(document, dict) else ""
+        port = int(http.rpartition(":")[2]) if http.rpartition(":")[2].isdigit() else HTTP_PORT
+    return f"http://{host}:{port}/dist/"
+
+
 def provisioned_sites(stations: Path) -> list[str]:
     """Return the sites of the station files in DIR/stations, sorted."""
     sites = set()

@@ -104,17 +104,25 @@ def cloud_init(
     out: Annotated[Path | None, typer.Option("--out", help="write here (mode 600) instead of stdout")] = None,
     package: Annotated[str, typer.Option("--package", help="pip requirement to install")] = "tourtrace[edge]",
     timezone: Annotated[str, typer.Option("--timezone", help="station time zone")] = "Etc/UTC",
+    wheels: Annotated[
+        str | None, typer.Option("--wheels", help="wheelhouse URL [http://<first --hub-name>:<hub port>/dist/]")
+    ] = None,
+    from_index: Annotated[bool, typer.Option("--from-index", help="install from the package index instead")] = False,
 ) -> None:
     """Print cloud-init user-data that installs the agent on a fresh Pi and enrols this station."""
     from firmware_config.cloud_init import render_user_data
     from firmware_config.enrol import EnrolError
     from firmware_config.passwd import write_private
+    from firmware_config.site_options import OptionsError
 
     try:
-        text = render_user_data(directory, station, package=package, timezone=timezone)
+        source = None if from_index else wheels or _wheelhouse(directory)
+        if source is None and not from_index:
+            typer.echo("warning: no hub name yet (certs init): the station installs from the package index", err=True)
+        text = render_user_data(directory, station, package=package, timezone=timezone, wheels=source)
         if out is not None:
             write_private(out, text, mode=0o600)
-    except EnrolError as exc:
+    except (EnrolError, OptionsError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"cannot write {exc.filename or out}: {exc.strerror}") from None
@@ -122,3 +130,43 @@ def cloud_init(
         typer.echo(text, nl=False)
     else:
         typer.echo(f"✓ wrote {out} (contains the station's password: copy it as user-data, then delete it)")
+
+
+def _wheelhouse(directory: Path) -> str | None:
+    from firmware_config.hub_files import wheelhouse_url
+    from firmware_config.site_options import load_options
+
+    return wheelhouse_url(directory, load_options(directory))
+
+
+@app.command("firstrun")
+def firstrun(
+    station: Annotated[str, typer.Option("--station", help="a station provisioned with `station add`")],
+    directory: Annotated[Path, typer.Option("--dir", help="provisioning directory")],
+    out: Annotated[Path, typer.Option("--out", help="write the script here (mode 700)")],
+    package: Annotated[str, typer.Option("--package", help="pip requirement to install")] = "tourtrace[edge]",
+    timezone: Annotated[str, typer.Option("--timezone", help="station time zone")] = "Etc/UTC",
+    wheels: Annotated[
+        str | None, typer.Option("--wheels", help="wheelhouse URL [http://<first --hub-name>:<hub port>/dist/]")
+    ] = None,
+    from_index: Annotated[bool, typer.Option("--from-index", help="install from the package index instead")] = False,
+) -> None:
+    """Write a Raspberry Pi OS Bookworm first-boot script (no cloud-init there) that enrols this station."""
+    from firmware_config.enrol import EnrolError
+    from firmware_config.firstrun import SCRIPT, render_firstrun
+    from firmware_config.passwd import write_private
+    from firmware_config.site_options import OptionsError
+
+    try:
+        source = None if from_index else wheels or _wheelhouse(directory)
+        write_private(out, render_firstrun(directory, station, package=package, wheels=source, timezone=timezone),
+                      mode=0o700)  # fmt: skip
+    except (EnrolError, OptionsError) as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {exc.filename or out}: {exc.strerror}") from None
+    typer.echo(f"✓ wrote {out} (contains the station's password: delete it once the station runs)")
+    typer.echo(f"  copy it to the SD card's boot partition as {Path(SCRIPT).name} and append to cmdline.txt's line:")
+    typer.echo(f"  systemd.run={SCRIPT} systemd.run_success_action=reboot systemd.unit=kernel-command-line.target")
+    if source:
+        typer.echo(f"  the station installs the agent from {source}: the hub must serve it (hub install --wheelhouse)")
