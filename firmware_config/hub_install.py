@@ -121,7 +121,7 @@ class Installer:
         if not any(dist.glob("tourtrace-*.whl")):
             self.done.append(
                 f"skipped the virtualenv: no tourtrace-*.whl in {OPT / 'dist'} (pass --wheelhouse DIR with the "
-                "wheels of tourtrace[hub,edge] and their dependencies; see docs/deployment.md)"
+                "wheels of tourtrace[hub,edge] and their dependencies; see docs/plant-setup.md)"
             )
             return
         venv = self.at(OPT / "venv")
