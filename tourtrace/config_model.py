@@ -61,6 +61,11 @@ def _path(loc: tuple[int | str, ...]) -> tuple[str, bool]:
     return ".".join(parts) or "top level", False
 
 
+def _number(bound: Any) -> Any:
+    """Print a float bound that is whole as an integer (`> 0`, not `> 0.0`)."""
+    return int(bound) if isinstance(bound, float) and bound.is_integer() else bound
+
+
 def _message(error: ErrorDetails) -> str:
     kind, value, ctx = error["type"], error["input"], error.get("ctx") or {}
     if kind == "missing":
@@ -73,9 +78,9 @@ def _message(error: ErrorDetails) -> str:
         choices = "|".join(re.findall(r"'([^']*)'", str(ctx["expected"])))
         return f"expected one of {choices}, got {value!r}"
     if kind == "greater_than":
-        return f"must be > {ctx['gt']}, got {value}"
+        return f"must be > {_number(ctx['gt'])}, got {value}"
     if kind == "greater_than_equal":
-        return f"must be >= {ctx['ge']}, got {value}"
+        return f"must be >= {_number(ctx['ge'])}, got {value}"
     if kind == "string_pattern_mismatch":
         return f"expected {str(ctx['pattern']).strip('^$')}, got {value!r}"
     if kind == "value_error":

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field
 
+from edge.voice.settings import RecorderSettings
 from protocol.topics import ID_RE
 from tourtrace.broker_settings import BrokerSettings
 from tourtrace.config_model import ConfigError, Settings, validate_settings
@@ -21,29 +21,6 @@ TapMode = Literal["toggle", "enter_only"]  # protocol.messages.TAP_MODES
 class OutboxSettings(Settings):
     max_events: int = Field(200_000, gt=0)
     max_age_days: int = Field(30, gt=0)
-
-
-class NoteSettings(Settings):
-    """station.yaml `note:`: recording, recognizer tuning and the note button; the hub may push max_s,
-    silence_ms and vocabulary (protocol.NoteSettings), merged in with `pushed()`."""
-
-    max_s: int = Field(60, gt=0)
-    silence_ms: int = Field(1500, gt=0)
-    vocabulary: tuple[str, ...] = Field((), strict=False)
-    grammar: bool = False
-    keep_audio_days: int = 0
-    lang: str = "zh"
-    max_active: int | None = None
-    beam: float | None = None
-    lattice_beam: float | None = None
-    button_pin: int | None = None  # a push button (BCM pin) that starts/ends a note, as a rep badge tap does
-
-    @field_validator("vocabulary", mode="before")
-    @classmethod
-    def _words(cls, value: Any) -> Any:
-        if not isinstance(value, list | tuple):
-            raise PydanticCustomError("words", "expected a list of words (strings)")
-        return value
 
 
 class FeedbackSettings(Settings):
@@ -67,7 +44,7 @@ class StationConfig(Settings):
     status_interval_s: float = Field(30.0, gt=0)
     site_key_file: str | None = None
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
-    note: NoteSettings = Field(default_factory=NoteSettings)
+    note: RecorderSettings = Field(default_factory=RecorderSettings)
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from edge.agent.config import StationConfig
-from edge.voice.notes import NoteRecorder, NoteResult, RecorderSettings
+from edge.voice.notes import NoteRecorder, NoteResult
 from edge.voice.recognizer import DecoderSettings, ModelError, load_model
 from protocol import NoteData
 
@@ -38,20 +38,6 @@ class ZonePresence:
         live = {b: t for b, t in self._since.items() if moment - t <= self.timeout_s}
         self._since = live
         return tuple(sorted(live, key=live.__getitem__))
-
-
-def recorder_settings(config: StationConfig) -> RecorderSettings:
-    """Translate station.yaml `note:` into recorder settings."""
-    note = config.note
-    return RecorderSettings(
-        max_s=note.max_s,
-        silence_ms=note.silence_ms,
-        vocabulary=note.vocabulary,
-        grammar=note.grammar,
-        lang=note.lang,
-        keep_audio_days=note.keep_audio_days,
-        data_dir=Path(config.data_dir),
-    )
 
 
 class VoiceNotes:
@@ -88,8 +74,8 @@ class VoiceNotes:
             self.on_problem(f"voice notes disabled: {exc}")
             return
         self.recorder = NoteRecorder(
-            model, self.config.audio, recorder_settings(self.config), self._finished,
-            on_error=lambda exc: self.on_problem(f"microphone: {exc}"),
+            model, self.config.audio, self.config.note, self._finished,
+            on_error=lambda exc: self.on_problem(f"microphone: {exc}"), data_dir=Path(self.config.data_dir),
         )  # fmt: skip
         self.recorder.probe()
         missing = self.recorder.missing_vocabulary()
@@ -125,7 +111,7 @@ class VoiceNotes:
         self.presence.tap_mode = config.tap_mode
         self.presence.timeout_s = config.dwell_timeout_s
         if self.recorder is not None:
-            self.recorder.configure(recorder_settings(config))
+            self.recorder.configure(config.note)
 
     def off_reason(self) -> str:
         """Say why this station records no voice notes."""

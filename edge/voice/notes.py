@@ -13,6 +13,7 @@ from pathlib import Path
 from edge.voice.audio import FRAME_MS, SAMPLE_RATE, AudioError, AudioSource, MicAbsent
 from edge.voice.recognizer import Model, Transcriber, missing_words
 from edge.voice.retention import KeptAudio, audio_dir, keep_audio, prune_expired
+from edge.voice.settings import RecorderSettings
 from edge.voice.vad import Endpointer, VadState
 from protocol.messages import NoteData
 
@@ -37,28 +38,6 @@ class MicState(enum.Enum):
     OK = "ok"
     ABSENT = "absent"
     ERROR = "error"
-
-
-@dataclass(frozen=True)
-class RecorderSettings:
-    """How notes are recorded; field names follow station.yaml `note:` and the hub's config push."""
-
-    max_s: float = 60
-    silence_ms: int = 1500
-    vocabulary: tuple[str, ...] = ()
-    grammar: bool = False
-    lang: str = "zh"
-    keep_audio_days: int = 0
-    data_dir: Path | None = None
-    vad_aggressiveness: int = 2
-
-    def __post_init__(self) -> None:
-        if self.max_s <= 0:
-            raise ValueError(f"note.max_s: expected > 0, got {self.max_s}")
-        if self.silence_ms < FRAME_MS:
-            raise ValueError(f"note.silence_ms: expected >= {FRAME_MS}, got {self.silence_ms}")
-        if self.keep_audio_days > 0 and self.data_dir is None:
-            raise ValueError("note.keep_audio_days: needs data_dir to keep audio under")
 
 
 @dataclass(frozen=True)
@@ -98,8 +77,14 @@ class NoteRecorder:
         on_note: Callable[[NoteResult], None],
         on_error: Callable[[Exception], None] | None = None,
         *,
+        data_dir: Path | None = None,
+        vad_aggressiveness: int = 2,
         realtime: bool = True,
     ) -> None:
+        if settings.keep_audio_days > 0 and data_dir is None:
+            raise ValueError("note.keep_audio_days: needs data_dir to keep audio under")
+        self.data_dir = data_dir
+        self.vad_aggressiveness = vad_aggressiveness
         self.model = model
         self.audio_uri = audio_uri
         self.on_note = on_note
@@ -208,7 +193,7 @@ class NoteRecorder:
         settings = job.settings
         grammar = settings.grammar and len(missing_words(self.model, settings.vocabulary)) < len(settings.vocabulary)
         transcriber = Transcriber(self.model, settings.vocabulary, grammar=grammar)
-        endpointer = Endpointer(settings.silence_ms, aggressiveness=settings.vad_aggressiveness)
+        endpointer = Endpointer(settings.silence_ms, aggressiveness=self.vad_aggressiveness)
         max_frames = max(1, int(settings.max_s * 1000) // FRAME_MS)
         kept = bytearray() if settings.keep_audio_days > 0 else None
         frames = 0
@@ -235,8 +220,8 @@ class NoteRecorder:
         transcript = transcriber.finish()
         latency_ms = (time.monotonic() - captured) * 1000
         audio = None
-        if kept is not None and settings.data_dir is not None:
-            audio = self._keep(bytes(kept), settings.data_dir, settings.keep_audio_days)
+        if kept is not None and self.data_dir is not None:
+            audio = self._keep(bytes(kept), self.data_dir, settings.keep_audio_days)
         data = NoteData(
             trigger=job.trigger,
             rep_badge=job.rep_badge,

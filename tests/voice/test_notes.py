@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.agent.config import ConfigError, parse_config
 from edge.voice.audio import AudioFormatError, MicAbsent
 from edge.voice.notes import MicState, NoteEnd, NoteRecorder, NoteResult, RecorderSettings
 from protocol.messages import NoteData
@@ -32,7 +33,9 @@ class Collector:
         self.done.set()
 
 
-def _recorder(model, uri: str, *, realtime: bool = False, **settings) -> tuple[NoteRecorder, Collector]:
+def _recorder(
+    model, uri: str, *, realtime: bool = False, data_dir: Path | None = None, **settings
+) -> tuple[NoteRecorder, Collector]:
     got = Collector()
     defaults = {"vocabulary": GRAMMAR, "grammar": True, "lang": "ko", "silence_ms": 800}
     rec = NoteRecorder(
@@ -41,6 +44,7 @@ def _recorder(model, uri: str, *, realtime: bool = False, **settings) -> tuple[N
         RecorderSettings(**{**defaults, **settings}),
         got.on_note,
         got.on_error,
+        data_dir=data_dir,
         realtime=realtime,
     )
     return rec, got
@@ -152,8 +156,11 @@ def test_unreadable_wav_is_reported_as_mic_error(ko_model, tmp_path: Path):
     assert isinstance(got.errors[0], AudioFormatError)
 
 
-def test_bad_settings_are_clear_errors():
-    with pytest.raises(ValueError, match=r"note\.max_s"):
-        RecorderSettings(max_s=0)
+def test_bad_settings_are_clear_errors(ko_model):
+    with pytest.raises(ConfigError) as error:
+        parse_config(
+            {"site": "s", "station": "a", "zone": "z", "data_dir": "/x", "note": {"max_s": 0, "silence_ms": 5}}
+        )
+    assert error.value.errors == ["note.max_s: must be > 0, got 0", "note.silence_ms: must be >= 20, got 5"]
     with pytest.raises(ValueError, match="needs data_dir"):
-        RecorderSettings(keep_audio_days=3)
+        NoteRecorder(ko_model, "wav:x.wav", RecorderSettings(keep_audio_days=3), lambda note: None)
