@@ -82,7 +82,14 @@ class HubClient:
 
     def _connected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            self._state(False, f"broker refused connection: {reason}")
+            error = f"broker refused connection: {reason}"
+            if str(reason) in ("Not authorized", "Bad user name or password"):
+                who = f"user {self.target.username!r}" if self.target.username else "no username"
+                error += (
+                    f" ({who}): hub.yaml's username and password_file must match the broker's passwd; "
+                    "`tourtrace certs init` writes both (DIR/hub/hub.yaml)"
+                )
+            self._state(False, error)
             log.warning("%s", self.last_error)
             return
         self.connection += 1
@@ -93,7 +100,8 @@ class HubClient:
             self._on_fresh_session()
 
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        self._state(False, f"disconnected: {reason}")
+        refused = not self.connected.is_set() and self.last_error.startswith("broker refused")
+        self._state(False, self.last_error if refused else f"disconnected: {reason}")  # keep saying why
         if not self._stopping:
             log.warning("hub lost the broker: %s", reason)
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from edge.agent.config import BrokerSettings
 from edge.agent.session import MqttSession
+from hub.ingest.client import HubClient
 from tests.provisioning.conftest import PlantBroker, password_of
 from tourtrace.cli.main import app
 
@@ -84,3 +85,16 @@ def test_two_agents_with_one_identity_are_told_so(
     assert second.connected.wait(10)
     assert wait_for(lambda: "took the session over" in first.last_error), first.last_error
     assert "client id tourtrace-demo-gate-a" in first.last_error
+
+
+def test_hub_without_credentials_says_why_the_broker_refuses(plant_broker: PlantBroker) -> None:
+    states: list[str] = []
+    client = HubClient(BrokerSettings(url=f"mqtt://127.0.0.1:{plant_broker.plain_port}", client_id="hub-anon"),
+                       on_message=lambda message: None, on_state=lambda up, error: states.append(error))  # fmt: skip
+    client.start()
+    try:
+        assert wait_for(lambda: len(states) >= 2), states  # the refusal, then the disconnect that follows it
+        assert all("Not authorized (no username)" in error for error in states), states
+        assert "DIR/hub/hub.yaml" in client.last_error
+    finally:
+        client.stop()
