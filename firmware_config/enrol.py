@@ -104,10 +104,15 @@ def _prepare(layout: Layout) -> None:
 
 def _default_broker_url(layout: Layout, options: BrokerOptions) -> str:
     url = options.station_url()
-    if not CertPaths.in_dir(layout.root).complete() or url is None:
+    if not CertPaths.in_dir(layout.root).complete():
         raise EnrolError(
             f"no broker certificates in {layout.root / 'certs'}: run `tourtrace certs init --dir {layout.root} "
             "--hub-name HOST` first, or pass --broker-url mqtt(s)://HOST:PORT"
+        )
+    if url is None:
+        raise EnrolError(
+            f"{layout.root} has certificates but no {layout.root / 'provision.yaml'} naming the hub (made by an "
+            f"older version): rerun `tourtrace certs init --dir {layout.root} --hub-name HOST …` (the CA is kept)"
         )
     return url
 
