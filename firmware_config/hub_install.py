@@ -124,6 +124,9 @@ class Installer:
                 "wheels of tourtrace[hub,edge] and their dependencies; see docs/plant-setup.md)"
             )
             return
+        if not self.live:  # a virtualenv records its own absolute path: it cannot be staged elsewhere
+            self.done.append(f"skipped the virtualenv (--root): on the hub it is installed from {OPT / 'dist'}")
+            return
         venv = self.at(OPT / "venv")
         if not (venv / "bin" / "python").exists():
             self.run([sys.executable, "-m", "venv", str(venv)])

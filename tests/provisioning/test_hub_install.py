@@ -35,7 +35,9 @@ def test_install_lays_out_the_hub_idempotently(plant_dir: Path, tmp_path: Path) 
     assert "✓ wrote /etc/tourtrace/hub.yaml" in first and "✓ wrote /etc/tourtrace/hub.password" in first
     assert any(line.startswith("✓ skipped the tourtrace user (--root") for line in first)
     assert any("skipped the virtualenv: no tourtrace-*.whl" in line for line in first)
-    second = install(plant_dir, root)
+    (wheelhouse / "tourtrace-0.1.0-py3-none-any.whl").write_bytes(b"PK\x03\x04")
+    second = install(plant_dir, root, "--wheelhouse", str(wheelhouse))
+    assert "✓ skipped the virtualenv (--root): on the hub it is installed from /opt/tourtrace/dist" in second
     assert [line for line in second if line.startswith("✓ wrote")] == []
     assert "✓ kept /etc/tourtrace/hub.yaml" in second
     assert Path("/etc/tourtrace/hub.yaml").exists() == system_had, "--root wrote outside the root"
