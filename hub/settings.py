@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import Field, field_validator
@@ -17,6 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from hub.notify.config import ChannelSettings, TemplateSettings
 from protocol.broker_url import BrokerUrl
+from protocol.messages import TapMode
 from tourtrace.broker_settings import BrokerSettings
 from tourtrace.config_model import ConfigError, Settings, validate_settings
 
@@ -32,7 +33,7 @@ class HubSettings(Settings):
     password_file: str | None = Field(None, description="file holding the broker user's password")
     ca_file: str | None = Field(None, description="CA that signed the broker's certificate (mqtts:// only)")
     admin_token: str | None = Field(None, description="admin API token; TOURTRACE_ADMIN_TOKEN overrides it")
-    tap_mode: Literal["toggle", "enter_only"] = Field("toggle", description="default tap mode of stations")
+    tap_mode: TapMode = Field("toggle", description="default tap mode of stations")
     dwell_timeout_s: int = Field(3600, gt=0, description="a visit open this long is closed as timed out")
     site_keys: dict[str, str] = Field(default_factory=dict, description="site → badge-signing key file")
     sample_data: bool = Field(False, description="load the sample forging plant on first start")

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from protocol import fields as f
 from protocol.errors import ContractError
 
 ROLES = ("visitor", "rep")
 TRIGGERS = ("rep_badge", "button")
-TAP_MODES = ("toggle", "enter_only")
+TapMode = Literal["toggle", "enter_only"]  # the type settings models validate with
+TAP_MODES: tuple[str, ...] = get_args(TapMode)
 
 
 @dataclass(frozen=True)

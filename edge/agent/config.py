@@ -9,13 +9,12 @@ import yaml
 from pydantic import Field
 
 from edge.voice.settings import RecorderSettings
+from protocol.messages import TapMode
 from protocol.topics import ID_RE
 from tourtrace.broker_settings import BrokerSettings
 from tourtrace.config_model import ConfigError, Settings, validate_settings
 
 __all__ = ["BrokerSettings", "ConfigError", "StationConfig", "load_config", "parse_config"]
-
-TapMode = Literal["toggle", "enter_only"]  # protocol.messages.TAP_MODES
 
 
 class OutboxSettings(Settings):
