@@ -59,3 +59,32 @@ def test_unreadable_broker_password_file_is_a_config_error(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert f"broker.password_file: cannot read {tmp_path / 'missing'}" in result.output
     assert "data_dir" not in result.output
+
+
+def test_hub_serve_lists_every_setting_error_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "hub.yaml"
+    config.write_text(
+        "broker: tcp://hub\nhttp: nowhere\ndwell_timeout_s: 0\ncolour: red\n"
+        "notify:\n  sales: {kind: slack, url: 'https://x.example/h'}\n"
+    )
+    result = CliRunner().invoke(app, ["hub", "serve", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    for expected in (
+        "broker: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got 'tcp://hub'",
+        "http: expected HOST:PORT, got 'nowhere'",
+        "dwell_timeout_s: must be > 0, got 0",
+        "colour: unknown setting",
+        "notify.sales.kind: expected one of wecom|dingtalk|crm, got 'slack'",
+    ):
+        assert f"  {expected}\n" in result.output, (expected, result.output)
+    assert "Traceback" not in result.output and "validation error" not in result.output
+    missing = CliRunner().invoke(app, ["hub", "serve", "--config", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "no such file" in missing.output and "tourtrace certs init" in missing.output
+
+
+def test_hub_serve_names_an_unreadable_password_file(tmp_path: Path) -> None:
+    config = tmp_path / "hub.yaml"
+    config.write_text(f"db: {tmp_path / 'hub.sqlite3'}\nusername: hub\npassword_file: {tmp_path / 'missing'}\n")
+    result = CliRunner().invoke(app, ["hub", "serve", "--config", str(config), "--http", "127.0.0.1:9"])
+    assert result.exit_code == 2, result.output
+    assert f"password_file: cannot read {tmp_path / 'missing'}" in result.output
