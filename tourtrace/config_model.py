@@ -50,6 +50,10 @@ class Settings(BaseModel):
             return {key: value for key, value in data.items() if value is not None}
         return data
 
+    def problems(self) -> list[str]:
+        """Return rules across settings that fields cannot say alone, as 'path: message'; checked after them."""
+        return []
+
 
 def _path(loc: tuple[int | str, ...]) -> tuple[str, bool]:
     """Return the dotted setting path and whether the error is about an item of a list."""
@@ -108,6 +112,10 @@ def error_messages(exc: ValidationError) -> list[str]:
 def validate_settings(model: type[M], obj: object, source: str) -> M:
     """Validate a decoded document against a settings model; raise ConfigError listing every problem."""
     try:
-        return model.model_validate(obj)
+        settings = model.model_validate(obj)
     except ValidationError as exc:
         raise ConfigError(source, error_messages(exc)) from None
+    problems = settings.problems() if isinstance(settings, Settings) else []
+    if problems:
+        raise ConfigError(source, problems)
+    return settings

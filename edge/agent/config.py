@@ -50,6 +50,15 @@ class StationConfig(Settings):
         """Return a plain dict, as written to station.yaml."""
         return self.model_dump()
 
+    def problems(self) -> list[str]:
+        """Return GPIO pins given two jobs (the note button and the buzzer or LED)."""
+        pins = {"feedback.buzzer_pin": self.feedback.buzzer_pin, "feedback.led_pin": self.feedback.led_pin}
+        return [
+            f"note.button_pin: GPIO{self.note.button_pin} is also {where}"
+            for where, pin in pins.items()
+            if pin is not None and pin == self.note.button_pin
+        ]
+
 
 def parse_config(obj: object, source: str = "station.yaml") -> StationConfig:
     """Validate a decoded YAML document; raise ConfigError listing every problem."""

@@ -21,6 +21,16 @@ def test_every_config_error_is_listed_with_its_path(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_one_gpio_pin_for_two_jobs_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "station.yaml"
+    config.write_text(
+        "site: demo\nstation: gate-a\nzone: injection\ndata_dir: /tmp/x\nnote: {button_pin: 17}\n"
+        "feedback: {backend: gpio, buzzer_pin: 18, led_pin: 17}\n"
+    )
+    result = CliRunner().invoke(app, ["edge", "run", "--config", str(config)])
+    assert result.exit_code == 2 and "  note.button_pin: GPIO17 is also feedback.led_pin\n" in result.output
+
+
 def test_unusable_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
