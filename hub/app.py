@@ -21,6 +21,7 @@ from hub.api import (
     routes_fleet,
     routes_library,
     routes_notes,
+    routes_retire,
     routes_rules,
     routes_visits,
 )
@@ -73,6 +74,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
         ingest=lambda: None if app.state.runtime is None else app.state.runtime.ingest_state(),
     )
     app.include_router(routes_fleet.router)
+    app.include_router(routes_retire.router)
     app.include_router(routes_visits.router)
     app.include_router(routes_notes.router)
     app.include_router(routes_rules.router)

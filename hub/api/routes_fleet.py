@@ -6,17 +6,13 @@ import sqlite3
 from contextlib import closing
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from hub.api.deps import get_db
-from hub.auth.principal import Principal
-from hub.auth.roles import fleet_readers, operators
-from hub.store.audit import record_change
+from hub.auth.roles import fleet_readers
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
-from hub.store.stations import list_stations, retire_station
-from hub.store.tx import transaction
-from protocol import now_rfc3339
+from hub.store.stations import list_stations
 
 router = APIRouter()
 
@@ -49,23 +45,6 @@ def health(request: Request) -> dict[str, Any]:
 def stations(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
     """Every station with its last status: online, outbox depth, clock, config rev."""
     return list_stations(db)
-
-
-@router.post("/api/stations/{site}/{station}/retire")
-def retire(
-    site: str,
-    station: str,
-    retired: bool = Body(True, embed=True),
-    principal: Principal = Depends(operators),
-    db: sqlite3.Connection = Depends(get_db),
-) -> dict[str, Any]:
-    """Retire a revoked station (it leaves the fleet's online count), or bring it back with {"retired": false}."""
-    with transaction(db):
-        if not retire_station(db, site, station, retired, now_rfc3339()):
-            raise HTTPException(404, f"no station {site}/{station}")
-        record_change(db, principal.name, principal.role, "station.retire" if retired else "station.restore",
-                      f"station:{site}/{station}")  # fmt: skip
-    return next(s for s in list_stations(db) if (s["site"], s["station"]) == (site, station))
 
 
 @router.get("/api/dead-letters", dependencies=[Depends(fleet_readers)])
