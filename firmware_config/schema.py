@@ -6,28 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from edge.agent.config import StationConfig
+from tourtrace.config_model import model_schema
 
 SCHEMA_PATH = Path(__file__).with_name("station.schema.json")
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """Replace each {"$ref": "#/$defs/X"} by X itself, so every setting reads in place."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline(defs[node["$ref"].rsplit("/", 1)[1]], defs)
-        return {key: _inline(value, defs) for key, value in node.items() if key not in ("title", "$defs")}
-    if isinstance(node, list):
-        return [_inline(item, defs) for item in node]
-    return node
-
-
-def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """Return a settings model's JSON Schema with its nested models written in place."""
-    raw = model.model_json_schema()
-    return dict(_inline(raw, raw.get("$defs", {})))
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Hub settings (hub.yaml): a pydantic model, overridden by command-line flags, validated once with every error's path.
 
-Every key is described in docs/hub-config.md; `python -m hub.settings` prints the JSON Schema.
+Every key is described in docs/hub-config.md; docs/hub.schema.json is generated: python -m hub.settings.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from hub.notify.config import ChannelSettings, TemplateSettings
 from protocol.broker_url import BrokerUrl
 from protocol.messages import TapMode
 from tourtrace.broker_settings import BrokerSettings
-from tourtrace.config_model import ConfigError, Settings, validate_settings
+from tourtrace.config_model import ConfigError, Settings, model_schema, validate_settings
 
 __all__ = ["ConfigError", "HubSettings", "check_settings", "load_settings"]
 
@@ -103,5 +103,20 @@ def load_settings(path: str | Path | None, overrides: Mapping[str, Any]) -> HubS
     return check_settings(values, source)
 
 
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "docs" / "hub.schema.json"
+
+
+def render_schema() -> str:
+    """Return the JSON Schema of hub.yaml as stored in docs/hub.schema.json."""
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://tourtrace.invalid/schema/hub.schema.json",
+        "title": "TourTrace hub settings (hub.yaml)",
+        **model_schema(HubSettings),
+    }
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 if __name__ == "__main__":
-    print(json.dumps(HubSettings.model_json_schema(), indent=2, ensure_ascii=False))
+    SCHEMA_PATH.write_text(render_schema(), encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")

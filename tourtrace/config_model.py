@@ -109,6 +109,23 @@ def error_messages(exc: ValidationError) -> list[str]:
     return lines
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace each {"$ref": "#/$defs/X"} by X itself, so every setting reads in place."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[1]], defs)
+        return {key: _inline(value, defs) for key, value in node.items() if key not in ("title", "$defs")}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Return a settings model's JSON Schema (draft 2020-12) with its nested models written in place."""
+    raw = model.model_json_schema()
+    return dict(_inline(raw, raw.get("$defs", {})))
+
+
 def validate_settings(model: type[M], obj: object, source: str) -> M:
     """Validate a decoded document against a settings model; raise ConfigError listing every problem."""
     try:
