@@ -55,14 +55,15 @@ class Settings(BaseModel):
         return []
 
 
-def _path(loc: tuple[int | str, ...]) -> tuple[str, bool]:
-    """Return the dotted setting path and whether the error is about an item of a list."""
-    parts: list[str] = []
+def _path(loc: tuple[int | str, ...]) -> str:
+    """Return the setting path of an error location: `stations[2].zone`, `note.vocabulary`, or `top level`."""
+    text = ""
     for part in loc:
-        if isinstance(part, int) and parts:
-            return ".".join(parts), True
-        parts.append(str(part))
-    return ".".join(parts) or "top level", False
+        if isinstance(part, int) and text:
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "top level"
 
 
 def _number(bound: Any) -> Any:
@@ -99,11 +100,10 @@ def error_messages(exc: ValidationError) -> list[str]:
         loc = error["loc"]
         if error["type"] == "invalid_key":  # a key that is not a string: its loc is the key, maybe coerced
             loc = (*loc[:-1], str(error["input"]))
-        path, item = _path(loc)
-        if item and error["type"] == "string_type":
-            line = f"{path}: expected a list of words (strings)"
+        if error["type"] == "string_type" and len(loc) > 1 and isinstance(loc[-1], int):  # a word list's item
+            line = f"{_path(loc[:-1])}: expected a list of words (strings)"
         else:
-            line = f"{path}: {_message(error)}"
+            line = f"{_path(loc)}: {_message(error)}"
         if line not in lines:
             lines.append(line)
     return lines
