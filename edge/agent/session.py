@@ -95,10 +95,17 @@ class MqttSession:
         if self.connected.is_set() and not self._stopping:
             quick = time.monotonic() - self._connected_at < QUICK_DROP_S
             self._quick_drops = self._quick_drops + 1 if quick else 0
-        if str(reason) == TAKEN_OVER or self._quick_drops >= 2:
+        if str(reason) == TAKEN_OVER:
             self.last_error = (
                 f"another agent connected with this station's identity (client id {self.client_id}) and took "
                 "the session over: run one agent per station, each with its own station.yaml"
+            )
+            log.error("%s", self.last_error)
+        elif self._quick_drops >= 2:
+            self.last_error = (
+                "the broker dropped this session twice right after accepting it: most likely another agent runs "
+                f"with this station's identity (client id {self.client_id}) and they take the session from each "
+                "other; run one agent per station, each with its own station.yaml"
             )
             log.error("%s", self.last_error)
         elif self.connected.is_set() and not self._stopping:

@@ -83,8 +83,8 @@ def test_two_agents_with_one_identity_are_told_so(
     assert first.connected.wait(10)
     second = session(plant_broker, opened, str(password), "tourtrace-demo-gate-a")
     assert second.connected.wait(10)
-    assert wait_for(lambda: "took the session over" in first.last_error), first.last_error
-    assert "client id tourtrace-demo-gate-a" in first.last_error
+    assert wait_for(lambda: "another agent" in first.last_error), first.last_error
+    assert "with this station's identity (client id tourtrace-demo-gate-a)" in first.last_error
 
 
 def test_hub_without_credentials_says_why_the_broker_refuses(plant_broker: PlantBroker) -> None:
