@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.agent.clock import clock_synced
 from edge.agent.config import ConfigError, StationConfig, load_config
+from edge.nfc_reader.badge import load_site_key
 from edge.nfc_reader.diagnose import Finding, SystemPaths, diagnose_reader
 from firmware_config.broker_probe import ca_fix, scheme_fix, try_broker
 from firmware_config.schema import SCHEMA_PATH
@@ -152,6 +153,18 @@ def check_outbox(config: StationConfig, now: float | None = None) -> Finding:
     return Finding("outbox", True, detail)
 
 
+def check_site_key(config: StationConfig) -> Finding:
+    """Check the site key (badge signatures checked at the station) can be read."""
+    if not config.site_key_file:
+        return Finding("site-key", True, "none: badge signatures are checked at the hub only")
+    try:
+        load_site_key(Path(config.site_key_file))
+    except ValueError as exc:
+        fix = f"copy the hub's DIR/certs/site.key to {config.site_key_file} (root:tourtrace, mode 640)"
+        return Finding("site-key", False, str(exc), fix)
+    return Finding("site-key", True, f"{config.site_key_file}: badge signatures are checked here too")
+
+
 def run_checks(config_path: Path, broker_timeout_s: float = 5.0) -> list[Finding]:
     """Run every check; the ones that need a valid config are skipped when it is invalid."""
     first, config = check_config(config_path)
@@ -163,6 +176,7 @@ def run_checks(config_path: Path, broker_timeout_s: float = 5.0) -> list[Finding
         check_microphone(config),
         check_model(config),
         check_broker(config, broker_timeout_s),
+        check_site_key(config),
         check_clock(),
         check_disk(config),
         check_outbox(config),

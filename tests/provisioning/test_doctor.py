@@ -74,8 +74,9 @@ def test_doctor_passes_a_healthy_station(plant_broker: PlantBroker, tmp_path: Pa
                 "INSERT INTO outbox (id, topic, payload, created) VALUES (?, 't', x'00', ?)", (f"e{i}", time.time() - 5)
             )
     code, lines = doctor(config)
-    for name in ("config", "reader", "microphone", "model", "broker", "disk", "outbox"):
+    for name in ("config", "reader", "microphone", "model", "broker", "site-key", "disk", "outbox"):
         assert lines[name].startswith("✓"), lines[name]
+    assert "badge signatures are checked here too" in lines["site-key"]
     assert "TLS verified" in lines["broker"] and "demo.gate-a" in lines["broker"]
     assert "2 unsent" in lines["outbox"]
     assert lines["clock"].startswith("✓" if clock_synced() else "✗")
@@ -118,6 +119,16 @@ def test_doctor_names_a_scheme_and_port_mismatch(plant_broker: PlantBroker, tmp_
     assert f"mqtts://127.0.0.1:{plant_broker.tls_port}" in lines["broker"]
     code, lines = doctor(station_yaml(plant_broker, tmp_path, url=f"mqtts://localhost:{plant_broker.plain_port}"))
     assert code == 1 and f"mqtts:// URL, but localhost:{plant_broker.plain_port} does not speak TLS" in lines["broker"]
+
+
+def test_doctor_names_an_unreadable_site_key(plant_broker: PlantBroker, tmp_path: Path) -> None:
+    path = station_yaml(plant_broker, tmp_path)
+    document = yaml.safe_load(path.read_text())
+    document["site_key_file"] = str(tmp_path / "missing.key")
+    path.write_text(yaml.safe_dump(document))
+    code, lines = doctor(path)
+    assert code == 1 and lines["site-key"].startswith("✗") and "cannot read site key file" in lines["site-key"]
+    assert f"copy the hub's DIR/certs/site.key to {tmp_path / 'missing.key'}" in lines["site-key"]
 
 
 def test_doctor_lists_every_config_error(tmp_path: Path) -> None:

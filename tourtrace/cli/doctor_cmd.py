@@ -14,7 +14,7 @@ def doctor(
     config: Annotated[Path, typer.Option("--config", "-c", help="station.yaml")] = DEFAULT_CONFIG,
     timeout: Annotated[float, typer.Option("--timeout", help="seconds to wait for the broker")] = 5.0,
 ) -> None:
-    """Check reader, microphone, model, broker, clock, disk; say what is wrong and how to fix it."""
+    """Check reader, microphone, model, broker, site key, clock, disk; say what is wrong and how to fix it."""
     from firmware_config.doctor import run_checks
 
     checks = run_checks(config, broker_timeout_s=timeout)
@@ -24,7 +24,7 @@ def doctor(
             typer.echo(f"  {'':<10} fix: {check.fix}")
     failed = [c.check for c in checks if not c.ok]
     if "config" in failed:
-        typer.echo("  (reader, microphone, model, broker, disk and outbox checks need a valid config)")
+        typer.echo("  (reader, microphone, model, broker, site key, disk and outbox checks need a valid config)")
     if failed:
         typer.echo(f"{len(failed)} check(s) failed: {', '.join(failed)}")
         raise typer.Exit(1)
