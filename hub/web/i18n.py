@@ -49,6 +49,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "retired": ("已停用", "Retired"),
     "retire": ("停用", "Retire"),
     "retire_confirm": ("停用此工位？仅对已吊销的工位使用。", "Retire this station? Only for a revoked station."),
+    "retire_hint": (
+        "已吊销的工位（station remove）不会再报离线，请在此停用：",
+        "A revoked station (station remove) never reports offline again; retire it here:",
+    ),
     "last_seen": ("最近心跳", "Last seen"),
     "outbox": ("待发队列", "Outbox"),
     "missing_seq": ("缺失事件", "Missing (seq gaps)"),

@@ -105,6 +105,21 @@ def test_profile_shows_injection_interest_tag(demo: object, page: object) -> Non
     expect(page.locator("#tags .tag-name", has_text="注塑工艺兴趣")).to_be_visible(timeout=10000)  # type: ignore[attr-defined]
 
 
+def test_fleet_page_retires_a_station(demo: object, page: object) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{demo.base_url}/fleet")  # type: ignore[attr-defined]
+    page.once("dialog", lambda dialog: dialog.accept())  # type: ignore[attr-defined]
+    page.click('button[data-retire="demo/gate-assembly"]')  # type: ignore[attr-defined]
+    expect(page.locator('[data-retired="demo/gate-assembly"]')).to_contain_text("已停用")  # type: ignore[attr-defined]
+    expect(page.locator('button[data-retire="demo/gate-assembly"]')).to_have_count(0)  # type: ignore[attr-defined]
+    station = next(s for s in demo.api("/api/stations") if s["station"] == "gate-assembly")  # type: ignore[attr-defined]
+    assert (station["state"], station["online"]) == ("retired", False)
+    restored = httpx.post(f"{demo.base_url}/api/stations/demo/gate-assembly/retire", json={"retired": False},  # type: ignore[attr-defined]
+                          headers={"Authorization": f"Bearer {demo.token}"})  # type: ignore[attr-defined]  # fmt: skip
+    assert restored.json()["online"] is True
+
+
 def test_fleet_lights(demo: object, page: object) -> None:
     from playwright.sync_api import expect
 
@@ -121,19 +136,3 @@ def test_fleet_lights(demo: object, page: object) -> None:
         else:  # the demo's stations run without NTP: yellow, and the light says why
             assert light.get_attribute("class") == "light yellow"
             assert "clock not synced" in (light.get_attribute("title") or "")
-
-
-def test_fleet_page_retires_a_station(demo: object, page: object) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{demo.base_url}/fleet")  # type: ignore[attr-defined]
-    page.once("dialog", lambda dialog: dialog.accept())  # type: ignore[attr-defined]
-    row = page.locator('tr[data-station="gate-assembly"]')  # type: ignore[attr-defined]
-    row.locator("button[data-retire]").click()
-    expect(row).to_contain_text("已停用")
-    expect(row.locator("button[data-retire]")).to_have_count(0)
-    station = next(s for s in demo.api("/api/stations") if s["station"] == "gate-assembly")  # type: ignore[attr-defined]
-    assert (station["state"], station["online"]) == ("retired", False)
-    restored = httpx.post(f"{demo.base_url}/api/stations/demo/gate-assembly/retire", json={"retired": False},  # type: ignore[attr-defined]
-                          headers={"Authorization": f"Bearer {demo.token}"})  # type: ignore[attr-defined]  # fmt: skip
-    assert restored.json()["online"] is True
