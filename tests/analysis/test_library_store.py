@@ -83,7 +83,7 @@ def test_material_specific_stock_and_capability_warnings(context) -> None:
     assert "客户提及HRC40，但当前库存45#最高适配HRC38，建议准备替代方案" in texts
     assert "客户提及Ra0.1，但工艺库最高只能做到Ra0.2，建议外协或准备替代方案" in texts
     assert "客户提及±0.002mm，但工艺库最高只能做到±0.005mm，建议外协或准备替代方案" in texts
-    assert "客户提及SUS316L，但当前库存没有该材质，建议确认采购周期" in texts
+    assert "客户提及SUS316，但当前库存没有该材质，建议确认采购周期" in texts
 
 
 def _insert_note(conn: sqlite3.Connection, event_id: str, text: str) -> None:
@@ -118,6 +118,6 @@ def test_recompute_is_idempotent_and_follows_library_changes(conn, context) -> N
 def test_hardness_on_other_scales_is_converted_for_cards_and_stock(context) -> None:
     ok = analyze("四十二 铬 钼 调质 两百 八十 h b", context.lexicon, context.library).to_dict()
     assert ok["warnings"] == []
-    assert {x["card_id"] for x in ok["lookups"] if x["param"] == 1} == {"HT-001", "HT-002"}
+    assert {x["card_id"] for x in ok["lookups"] if x["param"] == 1} == {"HT-001"}  # HT-002 is a 45# card
     hard = analyze("调质 h b 四百 五十", context.lexicon, context.library).to_dict()
     assert [w["text"] for w in hard["warnings"]] == ["客户提及HB450，但当前库存材质最高适配HB391，建议准备替代方案"]

@@ -227,11 +227,14 @@ def _stock_reach(library: Library, scale: str, grades: list[str]) -> tuple[str, 
     return where, best
 
 
-def _hardness_specs(library: Library, param: Param) -> list[tuple[ProcessCard, Spec, float, float]]:
-    """Hardness specs with the param's bounds converted to each spec's scale."""
+def _hardness_specs(library: Library, param: Param, grades: list[str]) -> list[tuple[ProcessCard, Spec, float, float]]:
+    """Hardness specs for the named grades (all cards when none has one), bounds converted to each spec's scale."""
     low, high = param.bounds() or (0.0, 0.0)
+    specs = _specs(library, "hardness")
+    if grades and any(c.material in grades for c, _ in specs):
+        specs = [(c, s) for c, s in specs if c.material is None or c.material in grades]
     out = []
-    for card, spec in _specs(library, "hardness"):
+    for card, spec in specs:
         lo = convert_hardness(low, param.scale or "", spec.scale or "")
         hi = convert_hardness(high, param.scale or "", spec.scale or "")
         if lo is not None and hi is not None:
@@ -240,12 +243,14 @@ def _hardness_specs(library: Library, param: Param) -> list[tuple[ProcessCard, S
 
 
 def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> tuple[list[Lookup], list[Notice]]:
-    specs = _hardness_specs(library, param)
+    specs = _hardness_specs(library, param, grades)
     links = [_link(index, c, "in_range") for c, s, lo, hi in specs if _covers(s, lo, hi)]
     notices: list[Notice] = []
     if specs and not links:
-        nearest = min(specs, key=lambda x: min(abs(x[1].low - x[2]), abs(x[1].high - x[3])))
-        links.append(_link(index, nearest[0], "nearest"))
+        same_scale = [x for x in specs if x[1].scale == param.scale]
+        if same_scale:
+            nearest = min(same_scale, key=lambda x: min(abs(x[1].low - x[2]), abs(x[1].high - x[3])))
+            links.append(_link(index, nearest[0], "nearest"))
         text = f"客户提及{param.label()}，但工艺库中没有覆盖该硬度的工艺卡，建议工艺评审"
         notices.append(Notice("feasibility", text, param.span, index))
     reach = _stock_reach(library, param.scale or "HRC", grades)
@@ -257,34 +262,56 @@ def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> 
     return links, notices
 
 
+def _unhardenable(index: int, param: Param, grades: list[str]) -> Notice:
+    names = "/".join(grades)
+    text = f"客户提及{names}做到{param.label()}，但{names}不能通过淬火硬化，建议改用可淬硬材质或工艺评审"
+    return Notice("feasibility", text, param.span, index)
+
+
 def _capability(
     index: int, param: Param, library: Library, kind: str, what: str, unit: str = ""
 ) -> tuple[list[Lookup], list[Notice]]:
     """Roughness and tolerance: a card qualifies when its finest achievable value is at least as fine."""
-    bounds = param.bounds() or (0.0, 0.0)
+    bounds = param.tolerance if isinstance(param.tolerance, tuple) else param.bounds() or (0.0, 0.0)
     needed = max(abs(bounds[0]), abs(bounds[1])) if kind == "tolerance" else bounds[0]
     specs = _specs(library, kind)
     links = [_link(index, c, "in_range") for c, s in specs if s.low <= needed]
     if specs and not links:
         best = min(s.low for _, s in specs)
-        text = f"客户提及{param.label()}，但工艺库最高只能做到{what}{format_number(best)}{unit}，建议外协或准备替代方案"
+        label = f"±{format_number(needed)}mm" if kind == "tolerance" else param.label()
+        text = f"客户提及{label}，但工艺库最高只能做到{what}{format_number(best)}{unit}，建议外协或准备替代方案"
         return [], [Notice("feasibility", text, param.span, index)]
     return links, []
 
 
-def lookup_params(params: Sequence[Param], library: Library) -> tuple[list[Lookup], list[Notice]]:
-    """Link every param to matching process cards and warn where the library or stock cannot meet it."""
-    grades = [str(p.value) for p in params if p.kind == "material"]
+def _in_range(index: int, param: Param, library: Library) -> list[Lookup]:
+    low, high = param.bounds() or (0.0, 0.0)
+    return [_link(index, c, "in_range") for c, s in _specs(library, param.kind) if _covers(s, low, high)]
+
+
+def lookup_params(
+    params: Sequence[Param], library: Library, unhardenable: frozenset[str] = frozenset()
+) -> tuple[list[Lookup], list[Notice]]:
+    """Link every live param to matching process cards and warn where the library or stock cannot meet it.
+
+    Declined or withdrawn params (negated) are looked up for nothing and warn of nothing.
+    """
+    grades = [str(p.value) for p in params if p.kind == "material" and not p.negated]
+    soft = [g for g in grades if g in unhardenable]
     lookups: list[Lookup] = []
     notices: list[Notice] = []
     for index, param in enumerate(params):
+        if param.negated:
+            continue
         if param.kind == "material":
             lookups += [_link(index, c, "material") for c in library.cards if c.material == param.value]
             if not any(s.material == param.value and s.qty > 0 for s in library.stock):
                 text = f"客户提及{param.value}，但当前库存没有该材质，建议确认采购周期"
                 notices.append(Notice("feasibility", text, param.span, index))
+        elif param.kind == "hardness" and soft and len(soft) == len(grades):
+            notices.append(_unhardenable(index, param, soft))
         elif param.kind == "hardness":
-            links, more = _hardness(index, param, library, grades)
+            links, more = _hardness(index, param, library, [g for g in grades if g not in unhardenable])
             lookups += links
             notices += more
         elif param.kind == "roughness":
@@ -293,9 +320,8 @@ def lookup_params(params: Sequence[Param], library: Library) -> tuple[list[Looku
             notices += more
         elif param.kind == "length" and param.tolerance:
             links, more = _capability(index, param, library, "tolerance", "±", "mm")
-            lookups += links
+            lookups += links + (_in_range(index, param, library) if isinstance(param.tolerance, tuple) else [])
             notices += more
-        else:
-            low, high = param.bounds() or (0.0, 0.0)
-            lookups += [_link(index, c, "in_range") for c, s in _specs(library, param.kind) if _covers(s, low, high)]
+        elif param.kind in SPEC_KINDS:
+            lookups += _in_range(index, param, library)
     return _unique(lookups), notices

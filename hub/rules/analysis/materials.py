@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from hub.rules.analysis.fuzzy import Correction
-from hub.rules.analysis.lexicon import Grade
 from hub.rules.analysis.model import Param
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A material grade with the spellings that name it, and whether quenching can harden it."""
+
+    grade: str
+    aliases: tuple[str, ...] = ()
+    digits: str | None = None
+    suffixes: tuple[str, ...] = ()
+    hardenable: bool = True
+
 
 _TOKEN = re.compile(r"[A-Za-z0-9#\-]+")
 _TRAILING = ("不锈钢", "模具钢", "合金钢", "铝合金", "钢材", "钢", "材质")

@@ -66,6 +66,7 @@ _SINGLE_UNITS = (
     "个半",
     "个小时",
     "个钟头",
+    "个钟",
     "个丝",
     "个公斤",
     "个兆",
@@ -97,6 +98,10 @@ _SINGLE_UNITS = (
     "台",
     "套",
     "吨",
+    "块",
+    "万",
+    "千",
+    "元",
     "到",
     "至",
     "~",
@@ -197,20 +202,42 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 def _replacement(text: str, start: int, end: int) -> str | None:
     run = text[start:end]
     before = text[start - 1] if start else ""
-    after = text[end : end + 4]
+    after = text[end : end + 5]
     approx = _approx_range(run, after)
     if approx:
         return approx
     near_code = _is_latin_or_digit(before) or (after[:1] != "" and _is_latin_or_digit(after[0]))
     if len(run) == 1:
-        if near_code or after.startswith(_SINGLE_UNITS) or before in ("负", "到", "至", "~", "点"):
+        unit_after = after.startswith(_SINGLE_UNITS) or (after[:1] == "个" and after[1:].startswith(_SINGLE_UNITS))
+        if near_code or unit_after or before in ("负", "到", "至", "~", "点", "下"):
             return _value(run)
         return None
     return _value(run)
 
 
+_NUMERAL = f"[{_DIGIT_CLASS}十百千]+"
+# "一米八" = 1.8 m, "两米五" = 2.5 m (a digit after 米 with no unit of its own).
+_METRE_TAIL = re.compile(rf"({_NUMERAL})米([一二三四五六七八九])(?![{_DIGIT_CLASS}十百千万点个米毫厘公分寸])")
+_PERCENT = re.compile(rf"百分之({_NUMERAL}(?:点[{_DIGIT_CLASS}]+)?)")
+
+
+def _spoken_composites(text: str) -> str:
+    """Rewrite forms the digit runs cannot carry: "一米八" → "1.8米", "百分之十" → "10%"."""
+
+    def metre(m: re.Match[str]) -> str:
+        whole = _value(m.group(1))
+        return m.group(0) if whole is None else f"{whole}.{DIGITS[m.group(2)]}米"
+
+    def percent(m: re.Match[str]) -> str:
+        number = _value(m.group(1))
+        return m.group(0) if number is None else f"{number}%"
+
+    return _PERCENT.sub(percent, _METRE_TAIL.sub(metre, text))
+
+
 def convert_numerals(text: str) -> str:
     """Replace Chinese numeral runs with digits ("四十五" → "45", "零点零二" → "0.02", "两个半小时" → "2.5个小时")."""
+    text = _spoken_composites(text)
     protected = _protected_spans(text)
     out: list[str] = []
     last = 0
@@ -228,10 +255,12 @@ def convert_numerals(text: str) -> str:
     return _half_hours("".join(out))
 
 
-_HALF_AFTER = re.compile(r"(\d+)个半(小时|钟头)")
-_HALF_ALONE = re.compile(r"(?<![\d个])半个?(小时|钟头)")
+_HALF_AFTER = re.compile(r"(?<![\d.])(\d+)个半")
+_HALF_UNIT = re.compile(r"(?<![\d.])(\d+)(米|公分|厘米|毫米|公斤|兆帕|万)半")
+_HALF_ALONE = re.compile(r"(?<![\d个])半个?(小时|钟头|钟)")
 
 
 def _half_hours(text: str) -> str:
-    text = _HALF_AFTER.sub(lambda m: f"{m.group(1)}.5个{m.group(2)}", text)
-    return _HALF_ALONE.sub(lambda m: f"0.5{m.group(1)}", text)
+    text = _HALF_AFTER.sub(lambda m: f"{m.group(1)}.5个", text)
+    text = _HALF_UNIT.sub(lambda m: f"{m.group(1)}.5{m.group(2)}", text)
+    return _HALF_ALONE.sub(lambda m: f"0.5{'个' if m.group(1) == '钟' else ''}{m.group(1)}", text)

@@ -1,0 +1,207 @@
+"""Phrase lists that say how a note is read: clause joins, negation, limits, competitors, money, scale context."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from hub.rules.analysis.phrases import PhraseError, compile_named, compile_phrases, phrase_regex
+
+_PUNCTUATION = "，。；、,.;!?！？：:"
+
+
+class GrammarError(ValueError):
+    """Grammar data is malformed; the message names the path of the bad entry."""
+
+
+@dataclass(frozen=True)
+class Negation:
+    """Cues that decline what follows them (before), what precedes them (after), or only the next word (bare)."""
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    bare: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    reach: int = 8
+    bare_reach: int = 2
+
+
+@dataclass(frozen=True, eq=False)
+class Grammar:
+    """Everything beyond single words, as phrase lists the plant can extend."""
+
+    joins: tuple[str, ...] = ()
+    particles: tuple[str, ...] = ()
+    negation: Negation = field(default_factory=Negation)
+    bounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    competitor: tuple[str, ...] = ()
+    competitor_takes: tuple[str, ...] = ()
+    ours: tuple[str, ...] = ()
+    money_cues: tuple[str, ...] = ()
+    money_units: tuple[str, ...] = ()
+    hardening: tuple[str, ...] = ()
+    angles: tuple[str, ...] = ()
+    letter_sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spelled_units: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+
+    @cached_property
+    def join_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.joins)
+
+    @cached_property
+    def cue_re(self) -> re.Pattern[str]:
+        """Negation cues and their exceptions in one alternation; group `x` is an exception, `b`/`a`/`n` a cue."""
+        parts = [
+            ("x", self.negation.exceptions),
+            ("a", self.negation.after),
+            ("b", self.negation.before),
+            ("n", self.negation.bare),
+        ]
+        alternatives = [f"(?P<{name}>{compile_phrases(ps).pattern})" for name, ps in parts if ps]
+        return re.compile("|".join(alternatives) or r"(?!x)x")
+
+    @cached_property
+    def before_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.negation.before)
+
+    @cached_property
+    def after_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.negation.after)
+
+    @cached_property
+    def bound_before(self) -> tuple[re.Pattern[str], list[str]]:
+        """Limit cues said before the value; names are "max"/"min" by group number."""
+        return compile_named({"max": self.bounds.get("max_before", ()), "min": self.bounds.get("min_before", ())})
+
+    @cached_property
+    def bound_after(self) -> tuple[re.Pattern[str], list[str]]:
+        """Limit cues said after the value ("以内", "以上")."""
+        return compile_named({"max": self.bounds.get("max_after", ()), "min": self.bounds.get("min_after", ())})
+
+    @cached_property
+    def competitor_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.competitor)
+
+    @cached_property
+    def ours_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.ours)
+
+    @cached_property
+    def money_cue_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.money_cues)
+
+    @cached_property
+    def hardening_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.hardening)
+
+    @cached_property
+    def angle_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.angles)
+
+    @cached_property
+    def replace_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.replace)
+
+    @cached_property
+    def spelled_re(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """Spelled units with letters heard as sounds: "h二c" → HRC (at least one letter must be a real one)."""
+        out = []
+        for unit in sorted(self.spelled_units, key=len, reverse=True):
+            options = [f"[{ch.lower()}{ch.upper()}{''.join(self.letter_sounds.get(ch.lower(), ()))}]" for ch in unit]
+            if len(options) < 2 or not any(self.letter_sounds.get(ch.lower()) for ch in unit):
+                continue
+            real = "".join(ch.lower() + ch.upper() for ch in unit)
+            regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + "".join(options) + "(?![A-Za-z])"
+            out.append((re.compile(regex), unit))
+        return tuple(out)
+
+    def boundaries(self, text: str, particles: bool = False) -> list[int]:
+        """Clause starts in text (0 first): after punctuation, before joins, after particles if asked."""
+        cuts = {0}
+        cuts.update(i + 1 for i, ch in enumerate(text) if ch in _PUNCTUATION)
+        cuts.update(m.start() for m in self.join_re.finditer(text))
+        if particles:
+            cuts.update(i + 1 for i, ch in enumerate(text) if ch in self.particles)
+        return sorted(cuts)
+
+    @classmethod
+    def from_data(cls, data: Any) -> Grammar:
+        """Validate the grammar YAML document; raise GrammarError naming the bad path."""
+        if not isinstance(data, dict):
+            raise GrammarError("grammar: expected a mapping")
+        neg = _mapping(data, "negation")
+        bounds = _mapping(data, "bounds")
+        comp = _mapping(data, "competitor")
+        money = _mapping(data, "money")
+        sounds = _mapping(data, "letter_sounds")
+        grammar = cls(
+            joins=_strings(data, "joins"),
+            particles=_strings(data, "particles"),
+            negation=Negation(
+                before=_strings(neg, "before", "negation"),
+                after=_strings(neg, "after", "negation"),
+                bare=_strings(neg, "bare", "negation"),
+                exceptions=_strings(neg, "except", "negation"),
+                reach=_int(neg, "reach", 8, "negation"),
+                bare_reach=_int(neg, "bare_reach", 2, "negation"),
+            ),
+            bounds={k: _strings(bounds, k, "bounds") for k in ("max_before", "max_after", "min_before", "min_after")},
+            competitor=_strings(comp, "phrases", "competitor"),
+            competitor_takes=_strings(comp, "takes", "competitor"),
+            ours=_strings(comp, "ours", "competitor"),
+            money_cues=_strings(money, "cues", "money"),
+            money_units=_strings(money, "units", "money"),
+            hardening=_strings(data, "hardening"),
+            angles=_strings(data, "angles"),
+            letter_sounds={str(k): _strings(sounds, k, "letter_sounds") for k in sounds},
+            spelled_units=_strings(data, "spelled_units"),
+            replace=_strings(data, "replace"),
+        )
+        for path, phrases in _all_phrases(grammar):
+            for phrase in phrases:
+                try:
+                    phrase_regex(phrase)
+                except PhraseError as exc:
+                    raise GrammarError(f"{path}: {exc}") from None
+        return grammar
+
+
+def _all_phrases(grammar: Grammar) -> list[tuple[str, tuple[str, ...]]]:
+    neg = grammar.negation
+    return [
+        ("joins", grammar.joins),
+        ("negation.before", neg.before),
+        ("negation.after", neg.after),
+        ("negation.except", neg.exceptions),
+        ("competitor.phrases", grammar.competitor),
+        ("money.cues", grammar.money_cues),
+        *((f"bounds.{k}", v) for k, v in grammar.bounds.items()),
+    ]
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise GrammarError(f"{key}: expected a mapping")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, parent: str = "") -> tuple[str, ...]:
+    path = f"{parent}.{key}" if parent else str(key)
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise GrammarError(f"{path}: expected a list")
+    for i, item in enumerate(items):
+        if not isinstance(item, str | int) or not str(item).strip():
+            raise GrammarError(f"{path}[{i}]: expected a non-empty string")
+    return tuple(str(item).strip() for item in items)
+
+
+def _int(data: dict[str, Any], key: str, default: int, parent: str) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or value < 0:
+        raise GrammarError(f"{parent}.{key}: expected a non-negative integer")
+    return value

@@ -1,0 +1,142 @@
+"""Read what is said around params and signals: what was declined or withdrawn, limits, a competitor's words."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import replace
+
+from hub.rules.analysis.grammar import Grammar
+from hub.rules.analysis.model import Param, Signal, Span
+from hub.rules.analysis.params import NUM
+
+_JOINED = re.compile(r"[和跟与及、也或者还有以都的，,]*")
+_DONE = "就行|就可以|就好|吧|也行|也可以|即可|够了|左右|差不多|$|[，。,；;]"
+_REPLACEMENT = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?:{_DONE})")
+
+
+class Clauses:
+    """Clause starts of a text; `around(pos)` is the clause holding pos."""
+
+    def __init__(self, cuts: list[int], length: int) -> None:
+        self.cuts = cuts
+        self.length = length
+
+    def around(self, pos: int) -> Span:
+        i = bisect_right(self.cuts, pos) - 1
+        return self.cuts[max(i, 0)], self.cuts[i + 1] if i + 1 < len(self.cuts) else self.length
+
+
+def _chain(spans: list[Span], order: list[int], text: str) -> list[int]:
+    """The first item and those joined to it by 和/跟/、 (so "报价和样品都不用了" declines both)."""
+    taken = [order[0]]
+    for i in order[1:]:
+        a, b = sorted((spans[taken[-1]], spans[i]))
+        if not _JOINED.fullmatch(text[a[1] : b[0]]):
+            break
+        taken.append(i)
+    return taken
+
+
+def negated_items(text: str, grammar: Grammar, spans: list[Span]) -> set[int]:
+    """Indices of the spans a negation cue in the same clause declines or withdraws."""
+    clauses = Clauses(grammar.boundaries(text, particles=True), len(text))
+    neg = grammar.negation
+    out: set[int] = set()
+    pos = 0
+    while pos < len(text):
+        match = grammar.cue_re.match(text, pos)
+        if match is None:
+            pos += 1
+            continue
+        kind, (start, end), cue = match.lastgroup, match.span(), match.group(0)
+        pos = end if kind == "x" else pos + 1
+        if kind == "x" or kind is None:
+            continue
+        if cue[0] in "不没" and start > 0 and end < len(text) and text[start - 1] == text[start + 1]:
+            continue
+        forward = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
+        backward = kind == "a" or grammar.after_re.fullmatch(cue) is not None
+        reach = neg.bare_reach if kind == "n" else neg.reach
+        clause_end = clauses.around(end)[1] if end < len(text) else len(text)
+        ahead = [i for i, (s, _) in sorted(enumerate(spans), key=lambda x: x[1]) if end <= s < clause_end]
+        ahead = [i for i in ahead if spans[i][0] - end <= reach]
+        if forward and ahead:
+            out.update(_chain(spans, ahead, text))
+            continue
+        if not backward:
+            continue
+        clause_start = clauses.around(start)[0]
+        behind = [i for i, (s, e) in enumerate(spans) if e <= end and s >= clause_start and start - e <= reach]
+        behind.sort(key=lambda i: spans[i], reverse=True)
+        if behind:
+            out.update(_chain(spans, behind, text))
+    return out
+
+
+def bound_of(text: str, grammar: Grammar, param: Param, window_start: int) -> str | None:
+    """ "max" or "min" when the speaker gave the value as a limit (不超过/以内 … 至少/以上), else None."""
+    if isinstance(param.value, str | tuple) or param.tolerance:
+        return None
+    digit = next((i for i, ch in enumerate(param.text) if ch.isdigit()), 0)
+    start = max(window_start, param.span[0] - 6)
+    before_re, before_names = grammar.bound_before
+    found = None
+    for match in before_re.finditer(text, start, param.span[0] + digit):
+        found = before_names[(match.lastindex or 1) - 1]
+    after_re, after_names = grammar.bound_after
+    after = after_re.search(text, param.span[1], param.span[1] + 6)
+    if after is not None and all(ch in "的度左右啊吧了" for ch in text[param.span[1] : after.start()]):
+        return after_names[(after.lastindex or 1) - 1]
+    return found
+
+
+def competitor_scopes(text: str, grammar: Grammar) -> tuple[list[Signal], list[Span]]:
+    """Competitor mentions as signals, and the stretches after them where what is said is theirs."""
+    clauses = Clauses(grammar.boundaries(text), len(text))
+    mentions: list[Signal] = []
+    scopes: list[Span] = []
+    for match in grammar.competitor_re.finditer(text):
+        mentions.append(Signal("competitor", match.group(0), match.span()))
+        end = clauses.around(match.end())[1] if match.end() < len(text) else len(text)
+        ours = grammar.ours_re.search(text, match.end(), end)
+        scopes.append((match.start(), ours.start() if ours else end))
+    return mentions, scopes
+
+
+def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param]:
+    """Withdraw X in "X改成Y"/"X不用了Y就行" and read a bare Y as X's kind; return params in text order."""
+    out = sorted(params, key=lambda p: p.span)
+    added: list[Param] = []
+    for i, param in enumerate(out):
+        following = out[i + 1] if i + 1 < len(out) else None
+        limit = min(param.span[1] + 14, following.span[0] if following else len(text))
+        between = text[param.span[1] : following.span[0]] if following else ""
+        same = following is not None and (following.kind, following.scale, following.negated) == (
+            param.kind,
+            param.scale,
+            False,
+        )
+        if same and len(between) <= 8 and grammar.replace_re.search(between):
+            out[i] = replace(param, negated=True)
+            continue
+        if isinstance(param.value, str) or param.tolerance:
+            continue
+        gap = text[param.span[1] : limit]
+        match = _REPLACEMENT.search(gap)
+        if match is None or match.start() == 0:
+            continue
+        lead = gap[: match.start()]
+        replaced = grammar.replace_re.search(lead) is not None
+        if not (param.negated or replaced) or any(ch.isdigit() for ch in lead):
+            continue
+        value = float(match.group("num"))
+        low, high = param.bounds() or (0.0, 0.0)
+        if not (low / 3 <= value <= high * 3):
+            continue
+        start = param.span[1] + match.start("num")
+        end = param.span[1] + (match.end("deg") if match.group("deg") else match.end("num"))
+        added.append(replace(param, value=value, text=text[start:end], span=(start, end), negated=False, bound=None))
+        if replaced:
+            out[i] = replace(param, negated=True)
+    return sorted(out + added, key=lambda p: p.span)
