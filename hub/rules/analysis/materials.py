@@ -23,6 +23,9 @@ class Grade:
 
 _TOKEN = re.compile(r"[A-Za-z0-9#\-]+")
 _TRAILING = ("不锈钢", "模具钢", "合金钢", "铝合金", "钢材", "钢", "材质")
+# A bare code of three digits or more ("316") is a grade where a material is being chosen or dropped.
+_BARE_BEFORE = ("换成", "改成", "改用", "换用", "不用", "不要", "用", "换")
+_BARE_AFTER = ("不行", "不用", "不要", "改成", "换成", "改用", "的料", "材料", "的材质")
 
 
 def _key(text: str) -> str:
@@ -72,6 +75,17 @@ class GradeFinder:
         found = {g for d, lt, g in self.shapes if d == digits and _edit_distance_one(lt, letters)}
         return found.pop() if len(found) == 1 else None
 
+    def _numeric(self, key: str, text: str, start: int, end: int) -> tuple[str | None, int]:
+        """A grade said by its digits: with a suffix ("304不锈钢"), or bare where a material is being chosen."""
+        for candidate, suffixes in self.numeric.get(key, ()):
+            suffix = next((s for s in suffixes if text.startswith(s, end)), None)
+            if suffix is not None:
+                return candidate, end + len(suffix)
+        chosen = text[:start].endswith(_BARE_BEFORE) or text.startswith(_BARE_AFTER, end)
+        if len(key) >= 3 and self.numeric.get(key) and chosen:
+            return self.numeric[key][0][0], end
+        return None, end
+
     def find(self, text: str) -> list[tuple[Param, Correction | None]]:
         """Return one material param per grade mention, with a correction when letters were missing."""
         found: list[tuple[Param, Correction | None]] = []
@@ -81,11 +95,7 @@ class GradeFinder:
             grade = self.exact.get(key)
             correction = None
             if grade is None and key.isdigit():
-                for candidate, suffixes in self.numeric.get(key, ()):
-                    suffix = next((s for s in suffixes if text.startswith(s, end)), None)
-                    if suffix is not None:
-                        grade, end = candidate, end + len(suffix)
-                        break
+                grade, end = self._numeric(key, text, start, end)
             elif grade is None:
                 grade = self._near(key)
                 if grade is not None:

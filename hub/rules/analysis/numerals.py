@@ -59,6 +59,7 @@ IDIOMS = (
     "百分百",
     "不三不四",
     "一来",
+    "零下",
 )
 
 # Words after a lone numeral that make it a quantity worth converting ("两个小时", "一号车间", "正负两丝").
@@ -212,7 +213,14 @@ def _replacement(text: str, start: int, end: int) -> str | None:
         if near_code or unit_after or before in ("负", "到", "至", "~", "点", "下"):
             return _value(run)
         return None
-    return _value(run)
+    value = _value(run)
+    if value is None and len(run) > 2 and run[-1] in "一两" and after[:1] in _MEASURES:
+        head = _value(run[:-1])  # "一百二一件": 120 a piece
+        return None if head is None else head + run[-1]
+    return value
+
+
+_MEASURES = frozenset("件个套根台只吨张条把批支块")
 
 
 _NUMERAL = f"[{_DIGIT_CLASS}十百千]+"

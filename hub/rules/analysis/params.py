@@ -9,7 +9,10 @@ from hub.rules.analysis.model import Param, Span
 
 NUM = r"\d+(?:\.\d+)?"
 SEP = r"(?:到|至|~|～|—|-)"
-FILLER = r"[要求达到做在是为得须需能有大概差不多控制至少最好一般起码值的了都就还只以上下左右:：]{0,6}"
+_LIMITS = "不超过|不得超过|不能超过|不要超过|别超过|不高于|不低于|不大于|不小于|不少于|" + (
+    "最多|最少|最高|最低|顶多|低于|高于|超过"
+)
+FILLER = rf"(?:{_LIMITS}|[要求达到做在是为得须需能有大概差不多控制至少最好一般起码值的了都就还只以上下左右:：]){{0,6}}"
 SCALES = r"HRC|HRB|HRA|HBW|HB|HV"
 _SCALE_ALIAS = {"RC": "HRC", "HC": "HRC", "HR": "HRC", "HBW": "HB"}
 _HARDNESS_NAMES = {"洛氏硬度": "HRC", "洛氏": "HRC", "布氏硬度": "HB", "布氏": "HB", "维氏硬度": "HV", "维氏": "HV"}
@@ -71,6 +74,8 @@ _TEMP_UNIT = "摄氏度|度|°C|℃|°"
 _BELOW_ZERO = r"(?P<neg>零下|(?<!正)负|(?<![\d.])-)?"
 _TEMPERATURE = re.compile(rf"{_BELOW_ZERO}{_values(_TEMP_UNIT)}(?:{_TEMP_UNIT})(?![角])")
 _TEMPERATURE_NAMED = re.compile(rf"温度{FILLER}{_BELOW_ZERO}{_values(_TEMP_UNIT)}(?:{_TEMP_UNIT})?")
+_FORM = "平面度|圆度|同轴度|垂直度|平行度|直线度|圆柱度|位置度|对称度|圆跳动|跳动|平整度"
+_FORM_TOLERANCE = re.compile(rf"(?:{_FORM}){FILLER}{_values(_alt(LENGTH_UNITS))}个?(?P<unit>{_alt(LENGTH_UNITS)})?")
 _LENGTH = re.compile(rf"{_values(_alt(LENGTH_UNITS))}个?(?P<unit>{_alt(LENGTH_UNITS)})(?![A-Za-z])")
 # What may follow a bare number read from context (hardness after 淬火, money after 预算): no other unit.
 NOT_A_UNIT = (
@@ -155,7 +160,7 @@ def _temperature(match: re.Match[str], text: str) -> Param | None:
 
 
 def _length(match: re.Match[str], text: str) -> Param | None:
-    factor = LENGTH_UNITS[match.group("unit")]
+    factor = LENGTH_UNITS[match.group("unit") or "毫米"]
     return Param("length", _number(match, factor), match.group(0), match.span(), unit="mm")
 
 
@@ -169,6 +174,7 @@ _EXTRACTORS: tuple[tuple[re.Pattern[str], Builder], ...] = (
     (_DURATION, _duration),
     (_TEMPERATURE_NAMED, _temperature),
     (_TEMPERATURE, _temperature),
+    (_FORM_TOLERANCE, _length),
     (_LENGTH, _length),
 )
 

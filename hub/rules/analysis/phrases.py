@@ -34,7 +34,7 @@ def phrase_regex(phrase: str) -> str:
     return regex
 
 
-def expand(phrase: str, limit: int = 64) -> list[str]:
+def expand(phrase: str, limit: int = 128) -> list[str]:
     """Every plain word a phrase stands for (none when it has a gap or stands for more than `limit`)."""
     if "…" in phrase:
         return []
