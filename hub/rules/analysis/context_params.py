@@ -10,57 +10,99 @@ from hub.rules.analysis.grammar import Grammar
 from hub.rules.analysis.model import Param
 from hub.rules.analysis.params import LENGTH_UNITS, NOT_A_UNIT, NUM, SEP, Extractor, _alt, _number
 
-_HARD_FILL = "[到至要达做在是为得后以了的硬度表面心部淬火回整体都需能可再]{0,6}"
+_FILL = "[到至要达做在是为得后以了的硬度表面心部淬火回整体都需能可再大概约一般左右温在为]{0,6}"
 _MONEY_MULT = {"万": 10000.0, "千": 1000.0}
+_CLAUSE_END = "，。；,;!?！？"
+
+
+def _span(match: re.Match[str], text: str) -> tuple[tuple[int, int], str]:
+    span = (match.start("lo"), match.end())
+    return span, text[span[0] : span[1]]
 
 
 def _context_hardness(match: re.Match[str], text: str) -> Param | None:
+    """A bare number after 淬火/热处理: HRC up to 70 (度 or not)."""
     value = _number(match)
     low, high = (value, value) if not isinstance(value, tuple) else value
-    span = (match.start("lo"), match.end())
-    if low >= 15 and high <= 70:
-        return Param("hardness", value, text[span[0] : span[1]], span, scale="HRC")
-    if low >= 100 and high <= 700 and not match.group("deg"):
-        return Param("hardness", value, text[span[0] : span[1]], span, scale="HB")
-    return None
+    span, said = _span(match, text)
+    return Param("hardness", value, said, span, scale="HRC") if low >= 15 and high <= 70 else None
+
+
+def _brinell(match: re.Match[str], text: str) -> Param | None:
+    """A bare number from 100 after 调质 is a Brinell hardness."""
+    value = _number(match)
+    low, high = (value, value) if not isinstance(value, tuple) else value
+    span, said = _span(match, text)
+    return Param("hardness", value, said, span, scale="HB") if low >= 100 and high <= 700 else None
+
+
+def _heat(match: re.Match[str], text: str) -> Param | None:
+    """A bare number from 100 after 淬火/回火/加热 is the furnace temperature (淬火840, 回火560)."""
+    value = _number(match)
+    low, high = (value, value) if not isinstance(value, tuple) else value
+    span, said = _span(match, text)
+    return Param("temperature", value, said, span, unit="°C") if low >= 100 and high <= 1300 else None
+
+
+def _dimension(match: re.Match[str], text: str) -> Param | None:
+    """A bare number after 直径/内孔/长度 is millimetres."""
+    span, said = _span(match, text)
+    return Param("length", _number(match), said, span, unit="mm")
 
 
 def _angle(match: re.Match[str], text: str) -> Param | None:
     return Param("", 0.0, match.group(0), match.span())
 
 
-def _money(match: re.Match[str], text: str) -> Param | None:
-    unit = match.group("unit") or ""
-    factor = next((f for m, f in _MONEY_MULT.items() if unit.startswith(m)), 1.0)
-    value = _number(match, factor)
-    low = value[0] if isinstance(value, tuple) else value
-    if low <= 0:
-        return None
-    if not unit and not match.group("cue"):
-        return None
-    start = match.start("lo")
-    return Param("money", value, text[start : match.end()], (start, match.end()), unit="CNY")
+class _Money:
+    """Money: a number before 块/元/万块, or a bare one after 预算/价格/单价 in the same clause."""
+
+    def __init__(self, cues: re.Pattern[str]) -> None:
+        self.cues = cues
+
+    def __call__(self, match: re.Match[str], text: str) -> Param | None:
+        unit = match.group("unit") or ""
+        factor = next((f for m, f in _MONEY_MULT.items() if unit.startswith(m)), 1.0)
+        value = _number(match, factor)
+        if (value[0] if isinstance(value, tuple) else value) <= 0:
+            return None
+        start = match.start()
+        if not unit and not self._cued(text, start):
+            return None
+        return Param("money", value, text[start : match.end()], (start, match.end()), unit="CNY")
+
+    def _cued(self, text: str, start: int) -> bool:
+        head = text[max(0, start - 24) : start]
+        cut = max(head.rfind(ch) for ch in _CLAUSE_END)
+        return self.cues.search(head[cut + 1 :]) is not None
+
+
+def _after(words: re.Pattern[str], number: str, tail: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:{words.pattern}){_FILL}{number}{tail}")
 
 
 @lru_cache(maxsize=8)
 def _patterns(grammar: Grammar) -> tuple[tuple[Extractor, ...], tuple[Extractor, ...]]:
     number = rf"(?<![\d.])(?P<lo>{NUM})(?:{SEP}(?P<hi>{NUM}))?"
-    no_range = rf"(?!(?:{SEP})\d)"
-    hardening = re.compile(
-        rf"(?:{grammar.hardening_re.pattern}){_HARD_FILL}{number}(?P<deg>度)?(?!\d){no_range}{NOT_A_UNIT}"
-    )
+    bare = rf"(?!\d)(?!(?:{SEP})\d){NOT_A_UNIT}"
     angle = re.compile(rf"(?:{grammar.angle_re.pattern}).{{0,4}}?(?<![\d.]){NUM}度")
     units = _alt(tuple(grammar.money_units)) or r"(?!x)x"
-    cue = rf"(?P<cue>(?:{grammar.money_cue_re.pattern})[^，。；,;\d]{{0,8}}?)"
-    money = re.compile(
-        rf"{cue}?(?<![\d.])(?P<lo>{NUM})(?:(?:{units})?{SEP}(?P<hi>{NUM}))?"
-        rf"(?:(?P<unit>{units})|(?!\d){no_range}{NOT_A_UNIT})"
+    money = re.compile(rf"(?<![\d.])(?P<lo>{NUM})(?:(?:{units})?{SEP}(?P<hi>{NUM}))?(?:(?P<unit>{units})|{bare})")
+    first: tuple[Extractor, ...] = (
+        (angle, _angle),
+        (_after(grammar.hardening_re, number, rf"(?:度)?{bare}"), _context_hardness),
+        (_after(grammar.context_re("brinell"), number, bare), _brinell),
+        (_after(grammar.context_re("heat"), number, bare), _heat),
     )
-    return ((angle, _angle), (hardening, _context_hardness)), ((money, _money),)
+    last: tuple[Extractor, ...] = (
+        (_after(grammar.context_re("dimensions"), number, bare), _dimension),
+        (money, _Money(grammar.money_cue_re)),
+    )
+    return first, last
 
 
 def context_extractors(grammar: Grammar) -> tuple[tuple[Extractor, ...], tuple[Extractor, ...]]:
-    """Extractors to run before the fixed ones (angles, hardness from context) and after them (money)."""
+    """Extractors to run before the fixed ones (angles, scales from context) and after them (sizes, money)."""
     return _patterns(grammar)
 
 

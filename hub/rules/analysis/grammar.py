@@ -46,6 +46,11 @@ class Grammar:
     letter_sounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelled_units: tuple[str, ...] = ()
     replace: tuple[str, ...] = ()
+    contexts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def context_re(self, name: str) -> re.Pattern[str]:
+        """Words after which a bare number has a known kind: brinell (调质), heat (回火), dimensions (直径)."""
+        return compile_phrases(self.contexts.get(name, ()))
 
     @cached_property
     def join_re(self) -> re.Pattern[str]:
@@ -137,6 +142,7 @@ class Grammar:
         comp = _mapping(data, "competitor")
         money = _mapping(data, "money")
         sounds = _mapping(data, "letter_sounds")
+        contexts = _mapping(data, "contexts")
         grammar = cls(
             joins=_strings(data, "joins"),
             particles=_strings(data, "particles"),
@@ -159,6 +165,7 @@ class Grammar:
             letter_sounds={str(k): _strings(sounds, k, "letter_sounds") for k in sounds},
             spelled_units=_strings(data, "spelled_units"),
             replace=_strings(data, "replace"),
+            contexts={k: _strings(contexts, k, "contexts") for k in contexts},
         )
         for path, phrases in _all_phrases(grammar):
             for phrase in phrases:

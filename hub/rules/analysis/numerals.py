@@ -60,6 +60,13 @@ IDIOMS = (
     "不三不四",
     "一来",
     "零下",
+    "零件",
+    "零部件",
+    "零头",
+    "零售",
+    "零星",
+    "零散",
+    "零碎",
 )
 
 # Words after a lone numeral that make it a quantity worth converting ("两个小时", "一号车间", "正负两丝").
@@ -264,7 +271,7 @@ def convert_numerals(text: str) -> str:
 
 
 _HALF_AFTER = re.compile(r"(?<![\d.])(\d+)个半")
-_HALF_UNIT = re.compile(r"(?<![\d.])(\d+)(米|公分|厘米|毫米|公斤|兆帕|万)半")
+_HALF_UNIT = re.compile(r"(?<![\d.])(\d+)(米|公分|厘米|毫米|公斤|兆帕|丝)半")
 _HALF_ALONE = re.compile(r"(?<![\d个])半个?(小时|钟头|钟)")
 
 
