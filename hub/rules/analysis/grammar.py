@@ -22,6 +22,7 @@ class Negation:
 
     before: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
+    after_values: tuple[str, ...] = ()
     bare: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     reach: int = 8
@@ -58,15 +59,24 @@ class Grammar:
 
     @cached_property
     def cue_re(self) -> re.Pattern[str]:
-        """Negation cues and their exceptions in one alternation; group `x` is an exception, `b`/`a`/`n` a cue."""
+        """Negation cues in one alternation, by group: `a` after, `b` before, `v` after a value, `n` bare."""
         parts = [
-            ("x", self.negation.exceptions),
             ("a", self.negation.after),
             ("b", self.negation.before),
+            ("v", self.negation.after_values),
             ("n", self.negation.bare),
         ]
         alternatives = [f"(?P<{name}>{compile_phrases(ps).pattern})" for name, ps in parts if ps]
         return re.compile("|".join(alternatives) or r"(?!x)x")
+
+    @cached_property
+    def exception_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.negation.exceptions)
+
+    @cached_property
+    def ab_question_re(self) -> re.Pattern[str]:
+        """ "能不能", "要不要", "有没有", "需不需要": a question, never a negation."""
+        return re.compile(r"(.)[不没]\1")
 
     @cached_property
     def before_re(self) -> re.Pattern[str]:
@@ -149,6 +159,7 @@ class Grammar:
             negation=Negation(
                 before=_strings(neg, "before", "negation"),
                 after=_strings(neg, "after", "negation"),
+                after_values=_strings(neg, "after_values", "negation"),
                 bare=_strings(neg, "bare", "negation"),
                 exceptions=_strings(neg, "except", "negation"),
                 reach=_int(neg, "reach", 8, "negation"),
@@ -182,6 +193,7 @@ def _all_phrases(grammar: Grammar) -> list[tuple[str, tuple[str, ...]]]:
         ("joins", grammar.joins),
         ("negation.before", neg.before),
         ("negation.after", neg.after),
+        ("negation.after_values", neg.after_values),
         ("negation.except", neg.exceptions),
         ("competitor.phrases", grammar.competitor),
         ("money.cues", grammar.money_cues),

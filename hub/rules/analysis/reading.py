@@ -38,40 +38,46 @@ def _chain(spans: list[Span], order: list[int], text: str) -> list[int]:
     return taken
 
 
-def negated_items(text: str, grammar: Grammar, spans: list[Span]) -> set[int]:
-    """Indices of the spans a negation cue in the same clause declines or withdraws."""
+def _cues(text: str, grammar: Grammar) -> list[re.Match[str]]:
+    """Negation cues at every position (they may overlap), none inside an exception ("不锈钢", "能不能")."""
+    exceptions = [m.span() for m in grammar.exception_re.finditer(text)]
+    exceptions += [(m.start() + 1, m.start() + 2) for m in grammar.ab_question_re.finditer(text)]
+    found = []
+    for pos in range(len(text)):
+        match = grammar.cue_re.match(text, pos)
+        if match is not None and not any(s < match.end() and match.start() < e for s, e in exceptions):
+            found.append(match)
+    return found
+
+
+def negated_items(text: str, grammar: Grammar, spans: list[Span], values: int | None = None) -> set[int]:
+    """Indices of the spans a negation cue in the same clause declines or withdraws.
+
+    The first `values` spans are params: cues such as "不够"/"太高了" withdraw a value but never a request.
+    """
     clauses = Clauses(grammar.boundaries(text, particles=True), len(text))
     neg = grammar.negation
+    order = sorted(range(len(spans)), key=lambda i: spans[i])
     out: set[int] = set()
-    pos = 0
-    while pos < len(text):
-        match = grammar.cue_re.match(text, pos)
-        if match is None:
-            pos += 1
-            continue
-        kind, (start, end), cue = match.lastgroup, match.span(), match.group(0)
-        pos = end if kind == "x" else pos + 1
-        if kind == "x" or kind is None:
-            continue
-        if cue[0] in "不没" and start > 0 and end < len(text) and text[start - 1] == text[start + 1]:
-            continue
+    for match in _cues(text, grammar):
+        kind, (start, end), cue = match.lastgroup or "", match.span(), match.group(0)
+        targets = [i for i in order if kind != "v" or values is None or i < values]
         forward = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
-        backward = kind == "a" or grammar.after_re.fullmatch(cue) is not None
+        backward = kind in "av" or grammar.after_re.fullmatch(cue) is not None
         reach = neg.bare_reach if kind == "n" else neg.reach
-        clause_end = clauses.around(end)[1] if end < len(text) else len(text)
-        ahead = [i for i, (s, _) in sorted(enumerate(spans), key=lambda x: x[1]) if end <= s < clause_end]
-        ahead = [i for i in ahead if spans[i][0] - end <= reach]
-        if forward and ahead:
+        clause_start, clause_end = clauses.around(start)[0], clauses.around(max(start, end - 1))[1]
+        ahead = [i for i in targets if end <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
+        behind = [i for i in targets if spans[i][1] <= end and spans[i][0] >= clause_start]
+        behind = [i for i in reversed(behind) if start - spans[i][1] <= reach]
+        touching = bool(behind) and _ADJACENT.fullmatch(text[spans[behind[0]][1] : start]) is not None
+        if forward and ahead and not (backward and touching):
             out.update(_chain(spans, ahead, text))
-            continue
-        if not backward:
-            continue
-        clause_start = clauses.around(start)[0]
-        behind = [i for i, (s, e) in enumerate(spans) if e <= end and s >= clause_start and start - e <= reach]
-        behind.sort(key=lambda i: spans[i], reverse=True)
-        if behind:
+        elif backward and behind:
             out.update(_chain(spans, behind, text))
     return out
+
+
+_ADJACENT = re.compile(r"[就先都也还暂时的话]*")
 
 
 def bound_of(text: str, grammar: Grammar, param: Param, window_start: int) -> str | None:
