@@ -58,6 +58,8 @@ class Param:
             return f"{self.scale}{number}"
         if self.unit == "Ra μm":
             return f"Ra{number}"
+        if self.unit == "CNY":
+            return f"{number}元"
         return f"{number}{self.unit or ''}"
 
     def to_dict(self) -> dict[str, Any]:

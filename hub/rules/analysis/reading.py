@@ -43,10 +43,11 @@ def _cues(text: str, grammar: Grammar) -> list[re.Match[str]]:
     exceptions = [m.span() for m in grammar.exception_re.finditer(text)]
     exceptions += [(m.start() + 1, m.start() + 2) for m in grammar.ab_question_re.finditer(text)]
     found = []
-    for pos in range(len(text)):
-        match = grammar.cue_re.match(text, pos)
-        if match is not None and not any(s < match.end() and match.start() < e for s, e in exceptions):
+    match = grammar.cue_re.search(text)
+    while match is not None:
+        if not any(s < match.end() and match.start() < e for s, e in exceptions):
             found.append(match)
+        match = grammar.cue_re.search(text, match.start() + 1)
     return found
 
 
