@@ -187,7 +187,12 @@ def _stock(data: Any, path: str) -> StockItem:
     )
 
 
-def _covers(spec: Spec, low: float, high: float) -> bool:
+def _covers(spec: Spec, low: float, high: float, bound: str | None = None) -> bool:
+    """A spec meets a value when it spans it; a limit only needs the spec to reach the allowed side."""
+    if bound == "max":
+        return spec.low <= high
+    if bound == "min":
+        return spec.high >= low
     return spec.low <= low and high <= spec.high
 
 
@@ -244,7 +249,7 @@ def _hardness_specs(library: Library, param: Param, grades: list[str]) -> list[t
 
 def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> tuple[list[Lookup], list[Notice]]:
     specs = _hardness_specs(library, param, grades)
-    links = [_link(index, c, "in_range") for c, s, lo, hi in specs if _covers(s, lo, hi)]
+    links = [_link(index, c, "in_range") for c, s, lo, hi in specs if _covers(s, lo, hi, param.bound)]
     notices: list[Notice] = []
     if specs and not links:
         same_scale = [x for x in specs if x[1].scale == param.scale]
@@ -255,7 +260,7 @@ def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> 
         notices.append(Notice("feasibility", text, param.span, index))
     reach = _stock_reach(library, param.scale or "HRC", grades)
     low = (param.bounds() or (0.0, 0.0))[0]
-    if reach is not None and reach[1] < low:
+    if reach is not None and reach[1] < low and param.bound != "max":
         where, best = reach
         text = f"客户提及{param.label()}，但当前库存{where}最高适配{param.scale}{format_number(best)}，建议准备替代方案"
         notices.append(Notice("feasibility", text, param.span, index))
@@ -286,7 +291,7 @@ def _capability(
 
 def _in_range(index: int, param: Param, library: Library) -> list[Lookup]:
     low, high = param.bounds() or (0.0, 0.0)
-    return [_link(index, c, "in_range") for c, s in _specs(library, param.kind) if _covers(s, low, high)]
+    return [_link(index, c, "in_range") for c, s in _specs(library, param.kind) if _covers(s, low, high, param.bound)]
 
 
 def lookup_params(
