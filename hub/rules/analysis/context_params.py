@@ -10,7 +10,7 @@ from hub.rules.analysis.grammar import Grammar
 from hub.rules.analysis.model import Param
 from hub.rules.analysis.params import LENGTH_UNITS, NOT_A_UNIT, NUM, SEP, Extractor, _alt, _number
 
-_FILL = "[到至要达做在是为得后以了的硬度表面心部淬火回整体都需能可再大概约一般左右温在为]{0,6}"
+_FILL = "[到至要达做在是为得后以之了的硬度表面心部淬火回整体都需能可再大概约一般左右温在为]{0,6}"
 _MONEY_MULT = {"万": 10000.0, "千": 1000.0}
 _CLAUSE_END = "，。；,;!?！？"
 
@@ -109,6 +109,10 @@ def context_extractors(grammar: Grammar) -> tuple[tuple[Extractor, ...], tuple[E
 _NOMINAL = re.compile(rf"(?<![\d.])(?P<num>{NUM})(?P<unit>{_alt(LENGTH_UNITS)})?的?(?:公差)?$")
 
 
+def _unitless(param: Param) -> bool:
+    return not any(unit in param.text for unit in LENGTH_UNITS)
+
+
 def join_nominals(params: list[Param], text: str) -> list[Param]:
     """Keep a tolerance with the nominal value said just before it ("内孔30正负0.01" → 30 mm ± 0.01)."""
     out = sorted(params, key=lambda p: p.span)
@@ -116,7 +120,13 @@ def join_nominals(params: list[Param], text: str) -> list[Param]:
         if tol.tolerance is not True or not isinstance(tol.value, tuple):
             continue
         before = out[i - 1] if i else None
-        if before is not None and before.kind == "length" and before.span[1] == tol.span[0] and not before.tolerance:
+        adjacent = before is not None and before.span[1] == tol.span[0] and not before.tolerance
+        if adjacent and before is not None and before.kind in ("hardness", "temperature") and _unitless(tol):
+            out[i - 1] = replace(before, kind="")  # "HRC55正负2": ±2 on the hardness scale
+            span = (before.span[0], tol.span[1])
+            out[i] = replace(before, text=text[span[0] : span[1]], span=span, tolerance=tol.value)
+            continue
+        if adjacent and before is not None and before.kind == "length":
             nominal, start = before.value, before.span[0]
         else:
             match = _NOMINAL.search(text, max(0, tol.span[0] - 12), tol.span[0])

@@ -129,7 +129,7 @@ class Grammar:
             if len(options) < 2 or not any(self.letter_sounds.get(ch.lower()) for ch in unit):
                 continue
             real = "".join(ch.lower() + ch.upper() for ch in unit)
-            regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + "".join(options) + "(?![A-Za-z])"
+            regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + "".join(options)
             out.append((re.compile(regex), unit))
         return tuple(out)
 
