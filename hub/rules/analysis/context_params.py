@@ -67,7 +67,7 @@ class _Money:
         if (value[0] if isinstance(value, tuple) else value) <= 0:
             return None
         start = match.start()
-        if not unit and not self._cued(text, start):
+        if not unit and not self._cued(text, start) and not _round_sum(value, text[match.end() : match.end() + 2]):
             return None
         return Param("money", value, text[start : match.end()], (start, match.end()), unit="CNY")
 
@@ -75,6 +75,12 @@ class _Money:
         head = text[max(0, start - 24) : start]
         cut = max(head.rfind(ch) for ch in _CLAUSE_END)
         return self.cues.search(head[cut + 1 :]) is not None
+
+
+def _round_sum(value: float | tuple[float, float], after: str) -> bool:
+    """ "十万以内", "三万左右": a round sum of ten thousand or more said as a limit or estimate is money."""
+    low = value[0] if isinstance(value, tuple) else value
+    return low >= 10000 and low % 1000 == 0 and after in ("以内", "之内", "左右", "上下", "以下", "封顶")
 
 
 def _after(words: re.Pattern[str], number: str, tail: str) -> re.Pattern[str]:
