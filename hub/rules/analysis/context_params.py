@@ -13,6 +13,8 @@ from hub.rules.analysis.params import LENGTH_UNITS, NOT_A_UNIT, NUM, SEP, Extrac
 _FILL = "[到至要达做在是为得后以之了的硬度表面心部淬火回整体都需能可再大概约一般左右温在为搞弄个]{0,6}"
 _MONEY_MULT = {"万": 10000.0, "千": 1000.0}
 _CLAUSE_END = "，。；,;!?！？"
+_OTHER_QUANTITY = "度硬温压径孔长厚深"
+_LATIN = re.compile(r"[A-Za-z]+")
 
 
 def _span(match: re.Match[str], text: str) -> tuple[tuple[int, int], str]:
@@ -72,8 +74,10 @@ class _Money:
         return Param("money", value, text[start : match.end()], (start, match.end()), unit="CNY")
 
     def _cued(self, text: str, start: int) -> bool:
+        """A money cue earlier in the clause, with no other quantity's word in between ("报价…硬度45" is no price)."""
         head = text[max(0, start - 24) : start]
-        cut = max(head.rfind(ch) for ch in _CLAUSE_END)
+        cut = max(head.rfind(ch) for ch in _CLAUSE_END + _OTHER_QUANTITY)
+        cut = max(cut, max((m.end() - 1 for m in _LATIN.finditer(head)), default=-1))
         return self.cues.search(head[cut + 1 :]) is not None
 
 

@@ -39,6 +39,7 @@ class Grammar:
     bounds: dict[str, tuple[str, ...]] = field(default_factory=dict)
     competitor: tuple[str, ...] = ()
     competitor_takes: tuple[str, ...] = ()
+    switching: tuple[str, ...] = ()
     ours: tuple[str, ...] = ()
     money_cues: tuple[str, ...] = ()
     money_units: tuple[str, ...] = ()
@@ -99,6 +100,10 @@ class Grammar:
     @cached_property
     def competitor_re(self) -> re.Pattern[str]:
         return compile_phrases(self.competitor)
+
+    @cached_property
+    def switching_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.switching)
 
     @cached_property
     def ours_re(self) -> re.Pattern[str]:
@@ -168,6 +173,7 @@ class Grammar:
             bounds={k: _strings(bounds, k, "bounds") for k in ("max_before", "max_after", "min_before", "min_after")},
             competitor=_strings(comp, "phrases", "competitor"),
             competitor_takes=_strings(comp, "takes", "competitor"),
+            switching=_strings(comp, "switching", "competitor"),
             ours=_strings(comp, "ours", "competitor"),
             money_cues=_strings(money, "cues", "money"),
             money_units=_strings(money, "units", "money"),
@@ -196,6 +202,7 @@ def _all_phrases(grammar: Grammar) -> list[tuple[str, tuple[str, ...]]]:
         ("negation.after_values", neg.after_values),
         ("negation.except", neg.exceptions),
         ("competitor.phrases", grammar.competitor),
+        ("competitor.switching", grammar.switching),
         ("money.cues", grammar.money_cues),
         *((f"bounds.{k}", v) for k, v in grammar.bounds.items()),
     ]

@@ -8,11 +8,13 @@ from dataclasses import replace
 
 from hub.rules.analysis.grammar import Grammar
 from hub.rules.analysis.model import Param, Signal, Span
-from hub.rules.analysis.params import NUM
+from hub.rules.analysis.params import NOT_A_UNIT, NUM
 
+_COMPETITOR_REACH = 8  # characters after a competitor mention in which a quote or sample is theirs
 _JOINED = re.compile(r"[和跟与及、也或者还有以都的，,]*")
 _DONE = "就行|就可以|就好|吧|也行|也可以|即可|够了|左右|差不多|$|[，。,；;]"
 _REPLACEMENT = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?:{_DONE})")
+_BARE = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?!\d){NOT_A_UNIT}")
 
 
 class Clauses:
@@ -48,7 +50,14 @@ def _cues(text: str, grammar: Grammar) -> list[re.Match[str]]:
         if not any(s < match.end() and match.start() < e for s, e in exceptions):
             found.append(match)
         match = grammar.cue_re.search(text, match.start() + 1)
-    return found
+    return [m for m in found if not any(_outranks(o, m) for o in found)]
+
+
+def _outranks(other: re.Match[str], match: re.Match[str]) -> bool:
+    """Of two overlapping cues the one reaching further wins ("先不用" is 不用, not 先不 + 用)."""
+    if other is match or not (other.start() < match.end() and match.start() < other.end()):
+        return False
+    return (other.end(), other.end() - other.start()) > (match.end(), match.end() - match.start())
 
 
 def negated_items(text: str, grammar: Grammar, spans: list[Span], values: int | None = None) -> set[int]:
@@ -107,7 +116,10 @@ def competitor_scopes(text: str, grammar: Grammar) -> tuple[list[Signal], list[S
         mentions.append(Signal("competitor", match.group(0), match.span()))
         end = clauses.around(match.end())[1] if match.end() < len(text) else len(text)
         ours = grammar.ours_re.search(text, match.end(), end)
-        scopes.append((match.start(), ours.start() if ours else end))
+        scopes.append((match.start(), min(ours.start() if ours else end, match.end() + _COMPETITOR_REACH)))
+    switching = grammar.switching_re.search(text)
+    if switching is not None and not mentions:  # "想换一家" names no one: one mention at most
+        mentions.append(Signal("competitor", switching.group(0), switching.span()))
     return mentions, scopes
 
 
@@ -130,12 +142,14 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
         if isinstance(param.value, str) or param.tolerance:
             continue
         gap = text[param.span[1] : limit]
-        match = _REPLACEMENT.search(gap)
+        match = _REPLACEMENT.search(gap) or _BARE.search(gap)
         if match is None or match.start() == 0:
             continue
         lead = gap[: match.start()]
         replaced = grammar.replace_re.search(lead) is not None
-        if not (param.negated or replaced) or any(ch.isdigit() for ch in lead):
+        limited = grammar.bound_before[0].search(lead) is not None  # "HRC45左右不要超过50"
+        closed = match.re is _REPLACEMENT  # "…不用了48就行": the new value closes the phrase
+        if not ((param.negated and closed) or replaced or limited) or any(ch.isdigit() for ch in lead):
             continue
         value = float(match.group("num"))
         low, high = param.bounds() or (0.0, 0.0)
