@@ -13,7 +13,7 @@ from hub.rules.analysis.params import LENGTH_UNITS, NOT_A_UNIT, NUM, SEP, Extrac
 _FILL = "[到至要达做在是为得后以之了的硬度表面心部淬火回整体都需能可再大概约一般左右温在为搞弄个]{0,6}"
 _MONEY_MULT = {"万": 10000.0, "千": 1000.0}
 _CLAUSE_END = "，。；,;!?！？"
-_OTHER_QUANTITY = "度硬温压径孔长厚深"
+_OTHER_QUANTITY = "度硬温压径孔长厚深号码"
 _LATIN = re.compile(r"[A-Za-z]+")
 
 
