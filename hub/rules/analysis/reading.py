@@ -92,7 +92,7 @@ _ADJACENT = re.compile(r"[就先都也还暂时的话]*")
 
 def bound_of(text: str, grammar: Grammar, param: Param, window_start: int) -> str | None:
     """ "max" or "min" when the speaker gave the value as a limit (不超过/以内 … 至少/以上), else None."""
-    if isinstance(param.value, str | tuple) or param.tolerance:
+    if isinstance(param.value, str | tuple):
         return None
     digit = next((i for i, ch in enumerate(param.text) if ch.isdigit()), 0)
     start = max(window_start, param.span[0] - 6)
