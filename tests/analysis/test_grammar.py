@@ -49,15 +49,15 @@ def test_a_plant_can_add_a_negation_cue_and_a_competitor(context) -> None:
     from hub.rules.analysis.context import _seed
 
     grammar = _seed("grammar.yaml")
-    grammar["negation"]["after"].append("先搁着")
+    grammar["negation"]["after"].append("往后押")
     grammar["competitor"]["phrases"].append("老张那边")
     lexicon = Lexicon.from_data(_seed("lexicon.yaml"), _seed("signals.yaml"), _seed("grades.yaml"), grammar)
-    result = analyze("报价 先 搁着 老张 那边 也 在 做", lexicon).to_dict()
+    result = analyze("报价 往后押 老张 那边 也 在 做", lexicon).to_dict()
     assert [(s["name"], s.get("negated", False)) for s in result["signals"]] == [
         ("quote", True),
         ("competitor", False),
     ]
-    before = analyze("报价 先 搁着", context.lexicon).to_dict()
+    before = analyze("报价 往后押", context.lexicon).to_dict()
     assert [s.get("negated", False) for s in before["signals"]] == [False]
 
 

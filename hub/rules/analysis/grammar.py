@@ -77,7 +77,7 @@ class Grammar:
     @cached_property
     def ab_question_re(self) -> re.Pattern[str]:
         """ "能不能", "要不要", "有没有", "需不需要": a question, never a negation."""
-        return re.compile(r"(.)[不没]\1")
+        return re.compile(r"(.)[不没]\1.?")
 
     @cached_property
     def before_re(self) -> re.Pattern[str]:

@@ -41,13 +41,14 @@ def _chain(spans: list[Span], order: list[int], text: str) -> list[int]:
 
 
 def _cues(text: str, grammar: Grammar) -> list[re.Match[str]]:
-    """Negation cues at every position (they may overlap), none inside an exception ("不锈钢", "能不能")."""
+    """Negation cues at every position, the one reaching further kept where two overlap; none inside an exception
+    ("不锈钢", "能不能") unless it reaches past it ("别急着报价" is a cue, "别急" alone is not)."""
     exceptions = [m.span() for m in grammar.exception_re.finditer(text)]
-    exceptions += [(m.start() + 1, m.start() + 2) for m in grammar.ab_question_re.finditer(text)]
+    exceptions += [m.span() for m in grammar.ab_question_re.finditer(text)]
     found = []
     match = grammar.cue_re.search(text)
     while match is not None:
-        if not any(s < match.end() and match.start() < e for s, e in exceptions):
+        if not any(s < match.end() and match.start() < e and e >= match.end() for s, e in exceptions):
             found.append(match)
         match = grammar.cue_re.search(text, match.start() + 1)
     return [m for m in found if not any(_outranks(o, m) for o in found)]
@@ -75,11 +76,13 @@ def negated_items(text: str, grammar: Grammar, spans: list[Span], values: int | 
         forward = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
         backward = kind in "av" or grammar.after_re.fullmatch(cue) is not None
         reach = neg.bare_reach if kind == "n" else neg.reach
-        clause_start, clause_end = clauses.around(start)[0], clauses.around(max(start, end - 1))[1]
-        ahead = [i for i in targets if end <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
+        ahead_from = end + 1 if end < len(text) and text[end] in grammar.particles else end  # "取消了打样"
+        clause_start, clause_end = clauses.around(start)[0], clauses.around(min(ahead_from, len(text) - 1))[1]
+        ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
         behind = [i for i in targets if spans[i][1] <= end and spans[i][0] >= clause_start]
         behind = [i for i in reversed(behind) if start - spans[i][1] <= reach]
-        touching = bool(behind) and _ADJACENT.fullmatch(text[spans[behind[0]][1] : start]) is not None
+        touching = bool(behind) and behind[0] not in out
+        touching = touching and _ADJACENT.fullmatch(text[spans[behind[0]][1] : start]) is not None
         if forward and ahead and not (backward and touching):
             out.update(_chain(spans, ahead, text))
         elif backward and behind:
