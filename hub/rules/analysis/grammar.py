@@ -25,8 +25,10 @@ class Negation:
     after_values: tuple[str, ...] = ()
     bare: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ()
     reach: int = 8
-    bare_reach: int = 2
+    reach_ahead: int = 4
+    bare_reach: int = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +71,12 @@ class Grammar:
         ]
         alternatives = [f"(?P<{name}>{compile_phrases(ps).pattern})" for name, ps in parts if ps]
         return re.compile("|".join(alternatives) or r"(?!x)x")
+
+    @cached_property
+    def echo_re(self) -> re.Pattern[str]:
+        """What may follow a cue that declines something said before it: "再寄", "报", "了" (nothing new)."""
+        verbs = compile_phrases(self.negation.verbs).pattern
+        return re.compile(rf"[再先就都也还]?(?:{verbs})?[了啦吧啊呢嘛]?")
 
     @cached_property
     def exception_re(self) -> re.Pattern[str]:
@@ -167,8 +175,10 @@ class Grammar:
                 after_values=_strings(neg, "after_values", "negation"),
                 bare=_strings(neg, "bare", "negation"),
                 exceptions=_strings(neg, "except", "negation"),
+                verbs=_strings(neg, "verbs", "negation"),
                 reach=_int(neg, "reach", 8, "negation"),
-                bare_reach=_int(neg, "bare_reach", 2, "negation"),
+                reach_ahead=_int(neg, "reach_ahead", 4, "negation"),
+                bare_reach=_int(neg, "bare_reach", 1, "negation"),
             ),
             bounds={k: _strings(bounds, k, "bounds") for k in ("max_before", "max_after", "min_before", "min_after")},
             competitor=_strings(comp, "phrases", "competitor"),

@@ -71,7 +71,8 @@ def read_meaning(
     signals = sorted(signals + mentions, key=lambda s: s.span)
     params = sorted(found, key=lambda p: p.span)
     spans = [p.span for p in params] + [s.span for s in signals]
-    negated = negated_items(text, grammar, spans, values=len(params))
+    facts = frozenset(len(params) + i for i, s in enumerate(signals) if s.name == "competitor")  # said, not asked
+    negated = negated_items(text, grammar, spans, values=len(params), skip=facts)
     params = [replace(p, negated=True) if i in negated else p for i, p in enumerate(params)]
     signals = [replace(s, negated=True) if len(params) + i in negated else s for i, s in enumerate(signals)]
     params = replacements(text, grammar, params)

@@ -12,8 +12,9 @@ from hub.rules.analysis.params import NOT_A_UNIT, NUM
 
 _COMPETITOR_REACH = 8  # characters after a competitor mention in which a quote or sample is theirs
 _JOINED = re.compile(r"[和跟与及、也或者还有以都的，,]*")
-_DONE = "就行|就可以|就好|吧|也行|也可以|即可|够了|左右|差不多|$|[，。,；;]"
+_DONE = "就行|就可以|就好|吧|也行|也可以|即可|够了|左右|差不多|行不行|行吗|可以吗|可不可以|怎么样|$|[，。,；;]"
 _REPLACEMENT = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?:{_DONE})")
+_ASKED = re.compile(r"\d+(?:\.\d+)?度?(?:行不行|行吗|可以吗|可不可以|怎么样)")
 _BARE = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?!\d){NOT_A_UNIT}")
 
 
@@ -61,31 +62,41 @@ def _outranks(other: re.Match[str], match: re.Match[str]) -> bool:
     return (other.end(), other.end() - other.start()) > (match.end(), match.end() - match.start())
 
 
-def negated_items(text: str, grammar: Grammar, spans: list[Span], values: int | None = None) -> set[int]:
-    """Indices of the spans a negation cue in the same clause declines or withdraws.
+def negated_items(
+    text: str, grammar: Grammar, spans: list[Span], values: int | None = None, skip: frozenset[int] = frozenset()
+) -> set[int]:
+    """Indices of the spans a negation cue declines or withdraws (spans in `skip` are never declined).
 
     The first `values` spans are params: cues such as "不够"/"太高了" withdraw a value but never a request.
     """
-    clauses = Clauses(grammar.boundaries(text, particles=True), len(text))
+    loose = Clauses(grammar.boundaries(text), len(text))
+    tight = Clauses(grammar.boundaries(text, particles=True), len(text))
     neg = grammar.negation
-    order = sorted(range(len(spans)), key=lambda i: spans[i])
+    order = sorted((i for i in range(len(spans)) if i not in skip), key=lambda i: spans[i])
+    starts = {spans[i][0] for i in order}
     out: set[int] = set()
     for match in _cues(text, grammar):
         kind, (start, end), cue = match.lastgroup or "", match.span(), match.group(0)
         targets = [i for i in order if kind != "v" or values is None or i < values]
-        forward = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
-        backward = kind in "av" or grammar.after_re.fullmatch(cue) is not None
-        reach = neg.bare_reach if kind == "n" else neg.reach
+        before = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
+        after = kind in "av" or grammar.after_re.fullmatch(cue) is not None
         ahead_from = end + 1 if end < len(text) and text[end] in grammar.particles else end  # "取消了打样"
-        clause_start, clause_end = clauses.around(start)[0], clauses.around(min(ahead_from, len(text) - 1))[1]
+        clause_end = tight.around(min(ahead_from, len(text) - 1))[1]
+        reach = neg.bare_reach if kind == "n" else neg.reach_ahead
         ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
-        behind = [i for i in targets if spans[i][1] <= end and spans[i][0] >= clause_start]
-        behind = [i for i in reversed(behind) if start - spans[i][1] <= reach]
+        rest = text[end : tight.around(end)[1]] if end < len(text) else ""
+        echo = grammar.echo_re.fullmatch(rest) is not None  # "样品…不用再寄", "报价…先不报"
+        lead = grammar.echo_re.match(rest)
+        leads_to_item = lead is not None and end + lead.end() in starts  # "样品不用寄报价单发一下"
+        behind_from = (loose if echo else tight).around(start)[0]
+        behind = [i for i in targets if spans[i][1] <= end and spans[i][0] >= behind_from]
+        behind = [i for i in reversed(behind) if start - spans[i][1] <= neg.reach * (2 if echo else 1)]
         touching = bool(behind) and behind[0] not in out
         touching = touching and _ADJACENT.fullmatch(text[spans[behind[0]][1] : start]) is not None
-        if forward and ahead and not (backward and touching):
+        may_look_back = (after and not before) or echo or leads_to_item
+        if before and ahead and not (after and touching):
             out.update(_chain(spans, ahead, text))
-        elif backward and behind:
+        elif behind and may_look_back:
             out.update(_chain(spans, behind, text))
     return out
 
@@ -152,7 +163,8 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
         replaced = grammar.replace_re.search(lead) is not None
         limited = grammar.bound_before[0].search(lead) is not None  # "HRC45左右不要超过50"
         closed = match.re is _REPLACEMENT  # "…不用了48就行": the new value closes the phrase
-        if not ((param.negated and closed) or replaced or limited) or any(ch.isdigit() for ch in lead):
+        asked = closed and _ASKED.match(gap, match.start()) is not None  # "HRC60做不了55行不行"
+        if not ((param.negated and closed) or replaced or limited or asked) or any(ch.isdigit() for ch in lead):
             continue
         value = float(match.group("num"))
         low, high = param.bounds() or (0.0, 0.0)
