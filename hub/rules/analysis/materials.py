@@ -22,6 +22,7 @@ class Grade:
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9#\-]+")
+_JOINT = re.compile(r"[A-Za-z](?=\d)")
 _TRAILING = ("不锈钢", "模具钢", "合金钢", "铝合金", "钢材", "钢", "材质")
 # A bare code of three digits or more ("316") is a grade where a material is being chosen or dropped.
 _BARE_BEFORE = ("换成", "改成", "改用", "换用", "不用", "不要", "用", "换")
@@ -86,11 +87,22 @@ class GradeFinder:
             return self.numeric[key][0][0], end
         return None, end
 
+    def _tokens(self, text: str) -> list[tuple[int, int]]:
+        """Code-like runs; a run that names no grade is split where letters meet digits ("42CrMo40Cr")."""
+        spans = []
+        for match in _TOKEN.finditer(text):
+            if _key(match.group(0)) in self.exact:
+                spans.append(match.span())
+                continue
+            cuts = [match.start(), *(match.start() + m.end() for m in _JOINT.finditer(match.group(0))), match.end()]
+            spans += [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+        return spans
+
     def find(self, text: str) -> list[tuple[Param, Correction | None]]:
         """Return one material param per grade mention, with a correction when letters were missing."""
         found: list[tuple[Param, Correction | None]] = []
-        for match in _TOKEN.finditer(text):
-            token, (start, end) = match.group(0), match.span()
+        for start, end in self._tokens(text):
+            token = text[start:end]
             key = _key(token)
             grade = self.exact.get(key)
             correction = None
