@@ -9,7 +9,7 @@ from typing import Any
 from hub.rules.analysis.fuzzy import Confusions, FuzzyIndex
 from hub.rules.analysis.grammar import Grammar, GrammarError
 from hub.rules.analysis.materials import Grade, GradeFinder
-from hub.rules.analysis.phrases import PhraseError, expand, phrase_regex
+from hub.rules.analysis.phrases import PhraseError, expand, is_pattern, phrase_regex
 
 
 class LexiconError(ValueError):
@@ -31,8 +31,10 @@ class Lexicon:
     @cached_property
     def fuzzy(self) -> FuzzyIndex:
         """Index of lexicon terms and plain signal phrases for pinyin correction."""
-        phrases = [w for group in self.signals.values() for p in group for w in expand(p)]
-        return FuzzyIndex((*self.terms, *phrases), self.confusions, self.variants, frozenset(self.protect))
+        phrases = [p for group in self.signals.values() for p in group if not is_pattern(p)]
+        spelled = [w for group in self.signals.values() for p in group if is_pattern(p) for w in expand(p)]
+        protect = frozenset((*self.protect, *spelled))  # a pattern's words are kept as said, never targets
+        return FuzzyIndex((*self.terms, *phrases), self.confusions, self.variants, protect)
 
     @cached_property
     def grade_finder(self) -> GradeFinder:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from hub.rules.analysis.fuzzy import Correction
 from hub.rules.analysis.model import Param
@@ -95,7 +96,7 @@ class GradeFinder:
                 spans.append(match.span())
                 continue
             cuts = [match.start(), *(match.start() + m.end() for m in _JOINT.finditer(match.group(0))), match.end()]
-            spans += [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if a < b]
+            spans += [(a, b) for a, b in pairwise(cuts) if a < b]
         return spans
 
     def find(self, text: str) -> list[tuple[Param, Correction | None]]:
