@@ -83,10 +83,16 @@ class GradeFinder:
             suffix = next((s for s in suffixes if text.startswith(s, end)), None)
             if suffix is not None:
                 return candidate, end + len(suffix)
-        chosen = text[:start].endswith(_BARE_BEFORE) or text.startswith(_BARE_AFTER, end)
+        chosen = text[:start].endswith(_BARE_BEFORE) or text.startswith(_BARE_AFTER, end) or self._paired(text, start, end)
         if len(key) >= 3 and self.numeric.get(key) and chosen:
             return self.numeric[key][0][0], end
         return None, end
+
+    def _paired(self, text: str, start: int, end: int) -> bool:
+        """A bare code joined to another one ("304和316"): both are grades."""
+        after = re.match(r"[和跟或、](\d{3,})(?!\d)", text[end:])
+        before = re.search(r"(?<!\d)(\d{3,})[和跟或、]$", text[:start])
+        return any(m is not None and m.group(1) in self.numeric for m in (after, before))
 
     def _tokens(self, text: str) -> list[tuple[int, int]]:
         """Code-like runs; a run that names no grade is split where letters meet digits ("42CrMo40Cr")."""
