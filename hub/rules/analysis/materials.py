@@ -83,7 +83,8 @@ class GradeFinder:
             suffix = next((s for s in suffixes if text.startswith(s, end)), None)
             if suffix is not None:
                 return candidate, end + len(suffix)
-        chosen = text[:start].endswith(_BARE_BEFORE) or text.startswith(_BARE_AFTER, end) or self._paired(text, start, end)
+        chosen = text[:start].endswith(_BARE_BEFORE) or text.startswith(_BARE_AFTER, end)
+        chosen = chosen or self._paired(text, start, end)
         if len(key) >= 3 and self.numeric.get(key) and chosen:
             return self.numeric[key][0][0], end
         return None, end
