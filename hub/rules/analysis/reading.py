@@ -150,7 +150,8 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
             param.scale,
             False,
         )
-        if same and len(between) <= 8 and grammar.replace_re.search(between):
+        corrected = text[: param.span[0]].endswith("不是") and between in ("是", "而是", "要的是")  # 不是X是Y
+        if same and len(between) <= 8 and (grammar.replace_re.search(between) or corrected):
             out[i] = replace(param, negated=True)
             continue
         if isinstance(param.value, str) or param.tolerance:
