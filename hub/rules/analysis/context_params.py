@@ -46,6 +46,14 @@ def _heat(match: re.Match[str], text: str) -> Param | None:
     return Param("temperature", value, said, span, unit="°C") if low >= 100 and high <= 1300 else None
 
 
+def _topic_hardness(match: re.Match[str], text: str) -> Param | None:
+    """A number closing a clause about 硬度: HRC up to 70; a small 度 there is hardness points, never °C."""
+    found = _context_hardness(match, text)
+    if found is None and match.group("deg"):
+        return Param("", 0.0, match.group(0), (match.start("lo"), match.end()))  # 硬度差3度
+    return found
+
+
 def _dimension(match: re.Match[str], text: str) -> Param | None:
     """A bare number after 直径/内孔/长度 is millimetres."""
     span, said = _span(match, text)
@@ -87,6 +95,12 @@ def _round_sum(value: float | tuple[float, float], after: str) -> bool:
     return low >= 10000 and low % 1000 == 0 and after in ("以内", "之内", "左右", "上下", "以下", "封顶")
 
 
+def _topic(words: re.Pattern[str], number: str) -> re.Pattern[str]:
+    gap = r"[^\d，。；,;!?！？A-Za-z]{0,10}?"
+    done = r"(?=就行|就可以|就够|即可|左右|上下|以上|以下|以内|$|[，。；,;])"
+    return re.compile(rf"(?:{words.pattern}){gap}{number}(?P<deg>度)?{done}")
+
+
 def _after(words: re.Pattern[str], number: str, tail: str) -> re.Pattern[str]:
     return re.compile(rf"(?:{words.pattern}){_FILL}{number}{tail}")
 
@@ -103,6 +117,7 @@ def _patterns(grammar: Grammar) -> tuple[tuple[Extractor, ...], tuple[Extractor,
         (_after(grammar.hardening_re, number, rf"(?:度)?{bare}"), _context_hardness),
         (_after(grammar.context_re("brinell"), number, bare), _brinell),
         (_after(grammar.context_re("heat"), number, bare), _heat),
+        (_topic(grammar.context_re("hardness"), number), _topic_hardness),
     )
     last: tuple[Extractor, ...] = (
         (_after(grammar.context_re("dimensions"), number, bare), _dimension),
