@@ -9,7 +9,8 @@ from hub.rules.analysis.context_params import context_extractors, join_nominals
 from hub.rules.analysis.fuzzy import Correction
 from hub.rules.analysis.grammar import Grammar
 from hub.rules.analysis.lexicon import Lexicon
-from hub.rules.analysis.library import Library, lookup_params
+from hub.rules.analysis.library import Library
+from hub.rules.analysis.lookups import lookup_params
 from hub.rules.analysis.model import Analysis, Lookup, Notice, Param, Signal
 from hub.rules.analysis.normalize import MAX_CHARS, normalize_text
 from hub.rules.analysis.params import find_params
