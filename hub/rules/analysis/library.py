@@ -1,4 +1,4 @@
-"""Process-parameter library and stock: data model, plain-data conversion, and pure lookups for note params."""
+"""Process-parameter library and stock: data model and plain-data conversion (lookups are in lookups.py)."""
 
 from __future__ import annotations
 
