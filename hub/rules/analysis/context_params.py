@@ -97,7 +97,7 @@ def _round_sum(value: float | tuple[float, float], after: str) -> bool:
 
 def _topic(words: re.Pattern[str], number: str) -> re.Pattern[str]:
     gap = r"[^\d，。；,;!?！？A-Za-z]{0,10}?"
-    done = r"(?=就行|就可以|就够|即可|左右|上下|以上|以下|以内|$|[，。；,;])"
+    done = r"(?=就行|就可以|就够|即可|左右|上下|以上|以下|以内|$|[，。；,;吧啊呀呢嘛哈])"
     return re.compile(rf"(?:{words.pattern}){gap}{number}(?P<deg>度)?{done}")
 
 
