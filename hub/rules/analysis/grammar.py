@@ -10,6 +10,7 @@ from typing import Any
 from hub.rules.analysis.phrases import PhraseError, compile_named, compile_phrases, phrase_regex
 
 _PUNCTUATION = "，。；、,.;!?！？：:"
+_NUMERALS = "零〇一幺二两三四五六七八九十百千万"
 
 
 class GrammarError(ValueError):
@@ -135,14 +136,21 @@ class Grammar:
 
     @cached_property
     def spelled_re(self) -> tuple[tuple[re.Pattern[str], str], ...]:
-        """Spelled units with letters heard as sounds: "h二c" → HRC (at least one letter must be a real one)."""
+        """Spelled units with letters heard as sounds: "h二c" → HRC, "二c" → RC (one letter at least is real).
+
+        A unit whose first letter is heard as a sound never starts right after a numeral ("四十二c" is 42C…).
+        """
         out = []
         for unit in sorted(self.spelled_units, key=len, reverse=True):
-            options = [f"[{ch.lower()}{ch.upper()}{''.join(self.letter_sounds.get(ch.lower(), ()))}]" for ch in unit]
-            if len(options) < 2 or not any(self.letter_sounds.get(ch.lower()) for ch in unit):
+            sounds = [self.letter_sounds.get(ch.lower(), ()) for ch in unit]
+            if len(unit) < 2 or not any(sounds):
                 continue
+            options = [f"[{ch.lower()}{ch.upper()}{''.join(heard)}]" for ch, heard in zip(unit, sounds, strict=True)]
             real = "".join(ch.lower() + ch.upper() for ch in unit)
-            regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + "".join(options)
+            first = f"(?:[{unit[0].lower()}{unit[0].upper()}]|(?<![\\d{_NUMERALS}])[{''.join(sounds[0])}])"
+            if not sounds[0]:
+                first = options[0]
+            regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + first + "".join(options[1:])
             out.append((re.compile(regex), unit))
         return tuple(out)
 
