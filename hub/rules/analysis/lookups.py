@@ -89,6 +89,15 @@ def _hardness(index: int, param: Param, library: Library, grades: list[str]) -> 
     return links, notices
 
 
+_ANNEALED = {"HRC": 20.0, "HB": 200.0, "HBW": 200.0, "HV": 210.0}  # above these a part must be hardened
+
+
+def _needs_hardening(param: Param) -> bool:
+    """Whether the hardness asked for is beyond what an annealed, unhardenable grade already has."""
+    low = (param.bounds() or (0.0, 0.0))[0]
+    return param.bound != "max" and low > _ANNEALED.get(param.scale or "", float("inf"))
+
+
 def _unhardenable(index: int, param: Param, grades: list[str]) -> Notice:
     names = "/".join(grades)
     text = f"客户提及{names}做到{param.label()}，但{names}不能通过淬火硬化，建议改用可淬硬材质或工艺评审"
@@ -136,7 +145,8 @@ def lookup_params(
                 text = f"客户提及{param.value}，但当前库存没有该材质，建议确认采购周期"
                 notices.append(Notice("feasibility", text, param.span, index))
         elif param.kind == "hardness" and soft and len(soft) == len(grades):
-            notices.append(_unhardenable(index, param, soft))
+            if _needs_hardening(param):  # else the grade has it as delivered: no heat treatment to look up
+                notices.append(_unhardenable(index, param, soft))
         elif param.kind == "hardness":
             links, more = _hardness(index, param, library, [g for g in grades if g not in unhardenable])
             lookups += links
