@@ -62,16 +62,11 @@ class Grammar:
         return compile_phrases(self.joins)
 
     @cached_property
-    def cue_re(self) -> re.Pattern[str]:
-        """Negation cues in one alternation, by group: `a` after, `b` before, `v` after a value, `n` bare."""
-        parts = [
-            ("a", self.negation.after),
-            ("b", self.negation.before),
-            ("v", self.negation.after_values),
-            ("n", self.negation.bare),
-        ]
-        alternatives = [f"(?P<{name}>{compile_phrases(ps).pattern})" for name, ps in parts if ps]
-        return re.compile("|".join(alternatives) or r"(?!x)x")
+    def cue_re(self) -> tuple[re.Pattern[str], list[str]]:
+        """Negation cues in one alternation, longest first; names by group number: `a` after, `b` before,
+        `v` after a value, `n` bare (a cue in both the before and after lists is looked up in each)."""
+        neg = self.negation
+        return compile_named({"a": neg.after, "b": neg.before, "v": neg.after_values, "n": neg.bare})
 
     @cached_property
     def echo_re(self) -> re.Pattern[str]:

@@ -41,18 +41,19 @@ def _chain(spans: list[Span], order: list[int], text: str) -> list[int]:
     return taken
 
 
-def _cues(text: str, grammar: Grammar) -> list[re.Match[str]]:
+def _cues(text: str, grammar: Grammar) -> list[tuple[re.Match[str], str]]:
     """Negation cues at every position, the one reaching further kept where two overlap; none inside an exception
     ("不锈钢", "能不能") unless it reaches past it ("别急着报价" is a cue, "别急" alone is not)."""
     exceptions = [m.span() for m in grammar.exception_re.finditer(text)]
     exceptions += [m.span() for m in grammar.ab_question_re.finditer(text)]
     found = []
-    match = grammar.cue_re.search(text)
+    pattern, names = grammar.cue_re
+    match = pattern.search(text)
     while match is not None:
         if not any(s < match.end() and match.start() < e and e >= match.end() for s, e in exceptions):
             found.append(match)
-        match = grammar.cue_re.search(text, match.start() + 1)
-    return [m for m in found if not any(_outranks(o, m) for o in found)]
+        match = pattern.search(text, match.start() + 1)
+    return [(m, names[(m.lastindex or 1) - 1]) for m in found if not any(_outranks(o, m) for o in found)]
 
 
 def _outranks(other: re.Match[str], match: re.Match[str]) -> bool:
@@ -75,8 +76,8 @@ def negated_items(
     order = sorted((i for i in range(len(spans)) if i not in skip), key=lambda i: spans[i])
     starts = {spans[i][0] for i in order}
     out: set[int] = set()
-    for match in _cues(text, grammar):
-        kind, (start, end), cue = match.lastgroup or "", match.span(), match.group(0)
+    for match, kind in _cues(text, grammar):
+        (start, end), cue = match.span(), match.group(0)
         targets = [i for i in order if kind != "v" or values is None or i < values]
         before = kind in "bn" or grammar.before_re.fullmatch(cue) is not None
         after = kind in "av" or grammar.after_re.fullmatch(cue) is not None
