@@ -75,6 +75,10 @@ class Grammar:
         return re.compile(rf"[再先就都也还]?(?:{verbs})?[了啦吧啊呢嘛]?")
 
     @cached_property
+    def verb_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.negation.verbs)
+
+    @cached_property
     def exception_re(self) -> re.Pattern[str]:
         return compile_phrases(self.negation.exceptions)
 

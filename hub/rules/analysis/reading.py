@@ -83,7 +83,10 @@ def negated_items(
         after = kind in "av" or grammar.after_re.fullmatch(cue) is not None
         ahead_from = end + 1 if end < len(text) and text[end] in grammar.particles else end  # "取消了打样"
         clause_end = tight.around(min(ahead_from, len(text) - 1))[1]
-        reach = neg.bare_reach if kind == "n" else neg.reach_ahead
+        reach = neg.reach_ahead
+        if kind == "n":  # a bare 不 reaches its verb's object only: "不打样", "不给报价", "不谈报价"
+            verb = grammar.verb_re.match(text, end)
+            reach = neg.bare_reach + (verb.end() - end if verb else 0)
         ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
         rest = text[end : tight.around(end)[1]] if end < len(text) else ""
         echo = grammar.echo_re.fullmatch(rest) is not None  # "样品…不用再寄", "报价…先不报"
