@@ -156,7 +156,7 @@ class Grammar:
     def boundaries(self, text: str, particles: bool = False) -> list[int]:
         """Clause starts in text (0 first): after punctuation, before joins, after particles if asked."""
         cuts = {0}
-        cuts.update(i + 1 for i, ch in enumerate(text) if ch in _PUNCTUATION)
+        cuts.update(i + 1 for i, ch in enumerate(text) if ch in _PUNCTUATION and not _in_number(text, i))
         cuts.update(m.start() for m in self.join_re.finditer(text))
         if particles:
             cuts.update(i + 1 for i, ch in enumerate(text) if ch in self.particles)
@@ -223,6 +223,11 @@ def _all_phrases(grammar: Grammar) -> list[tuple[str, tuple[str, ...]]]:
         ("money.cues", grammar.money_cues),
         *((f"bounds.{k}", v) for k, v in grammar.bounds.items()),
     ]
+
+
+def _in_number(text: str, i: int) -> bool:
+    """A "." or "," between digits is part of a number (0.4, 1,000), not punctuation."""
+    return 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 
 
 def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from hub.rules.analysis.params import NOT_A_UNIT, NUM
 
 _COMPETITOR_REACH = 8  # characters after a competitor mention in which a quote or sample is theirs
 _JOINED = re.compile(r"[也都还]*(?:[和跟与及、，,]|还有|或者|以及)[也都还]*")
-_DONE = "就行|就可以|就好|吧|也行|也可以|即可|够了|左右|差不多|行不行|行吗|可以吗|可不可以|怎么样|$|[，。,；;]"
+_DONE = "就行|就可以|就好|就够|吧|也行|也可以|即可|够了|左右|差不多|行不行|行吗|可以吗|可不可以|怎么样|$|[，。,；;]"
 _REPLACEMENT = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?:{_DONE})")
 _ASKED = re.compile(r"\d+(?:\.\d+)?度?(?:行不行|行吗|可以吗|可不可以|怎么样)")
 _BARE = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?!\d){NOT_A_UNIT}")
