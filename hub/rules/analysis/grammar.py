@@ -27,6 +27,7 @@ class Negation:
     bare: tuple[str, ...] = ()
     exceptions: tuple[str, ...] = ()
     verbs: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
     reach: int = 8
     reach_ahead: int = 4
     bare_reach: int = 1
@@ -73,6 +74,10 @@ class Grammar:
         """What may follow a cue that declines something said before it: "再寄", "报", "了" (nothing new)."""
         verbs = compile_phrases(self.negation.verbs).pattern
         return re.compile(rf"[再先就都也还]?(?:{verbs})?[了啦吧啊呢嘛]?")
+
+    @cached_property
+    def object_re(self) -> re.Pattern[str]:
+        return compile_phrases(self.negation.objects)
 
     @cached_property
     def verb_re(self) -> re.Pattern[str]:
@@ -183,6 +188,7 @@ class Grammar:
                 bare=_strings(neg, "bare", "negation"),
                 exceptions=_strings(neg, "except", "negation"),
                 verbs=_strings(neg, "verbs", "negation"),
+                objects=_strings(neg, "objects", "negation"),
                 reach=_int(neg, "reach", 8, "negation"),
                 reach_ahead=_int(neg, "reach_ahead", 4, "negation"),
                 bare_reach=_int(neg, "bare_reach", 1, "negation"),

@@ -87,6 +87,8 @@ def negated_items(
         if kind == "n":  # a bare 不 reaches its verb's object only: "不打样", "不给报价", "不谈报价"
             verb = grammar.verb_re.match(text, end)
             reach = neg.bare_reach + (verb.end() - end if verb else 0)
+        declined = grammar.object_re.search(text, ahead_from, clause_end)  # "不用热处理": the process, not what follows
+        clause_end = declined.start() + 1 if declined and declined.start() <= ahead_from + 1 else clause_end
         ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
         rest = text[end : tight.around(end)[1]] if end < len(text) else ""
         echo = grammar.echo_re.fullmatch(rest) is not None  # "样品…不用再寄", "报价…先不报"
