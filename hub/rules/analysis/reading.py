@@ -13,9 +13,10 @@ from hub.rules.analysis.params import NOT_A_UNIT, NUM
 _COMPETITOR_REACH = 8  # characters after a competitor mention in which a quote or sample is theirs
 _JOINED = re.compile(r"[也都还]*(?:[和跟与及、，,]|还有|或者|以及)[也都还]*")
 _DONE = "就行|就可以|就好|就够|吧|也行|也可以|即可|够了|左右|差不多|行不行|行吗|可以吗|可不可以|怎么样|$|[，。,；;]"
-_REPLACEMENT = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?:{_DONE})")
-_ASKED = re.compile(r"\d+(?:\.\d+)?度?(?:行不行|行吗|可以吗|可不可以|怎么样)")
-_BARE = re.compile(rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?P<deg>度)?(?!\d){NOT_A_UNIT}")
+_VALUE = rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?:(?:到|至|~|-)(?P<hi>{NUM}))?"
+_REPLACEMENT = re.compile(rf"{_VALUE}(?P<deg>度)?(?:{_DONE})")
+_ASKED = re.compile(r"\d+(?:\.\d+)?(?:(?:到|至|~|-)\d+(?:\.\d+)?)?度?(?:行不行|行吗|可以吗|可不可以|怎么样)")
+_BARE = re.compile(rf"{_VALUE}(?P<deg>度)?(?!\d){NOT_A_UNIT}")
 
 
 class Clauses:
@@ -173,12 +174,13 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
         asked = closed and _ASKED.match(gap, match.start()) is not None  # "HRC60做不了55行不行"
         if not ((param.negated and closed) or replaced or limited or asked) or any(ch.isdigit() for ch in lead):
             continue
-        value = float(match.group("num"))
+        said = float(match.group("num")), float(match.group("hi") or match.group("num"))
+        value: float | tuple[float, float] = said[0] if said[0] == said[1] else (min(said), max(said))
         low, high = param.bounds() or (0.0, 0.0)
-        if not (low / 3 <= value <= high * 3):
+        if not (low / 3 <= min(said) and max(said) <= high * 3):
             continue
         start = param.span[1] + match.start("num")
-        end = param.span[1] + (match.end("deg") if match.group("deg") else match.end("num"))
+        end = param.span[1] + max(match.end(g) for g in ("num", "hi", "deg") if match.group(g))
         added.append(replace(param, value=value, text=text[start:end], span=(start, end), negated=False, bound=None))
         if replaced:
             out[i] = replace(param, negated=True)
