@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from hub.rules.analysis.phrases import PhraseError, compile_named, compile_phrases, phrase_regex
+from hub.rules.analysis.phrases import PhraseError, compile_named, compile_phrases, first_chars, phrase_regex
 
 _PUNCTUATION = "，。；、,.;!?！？：:"
 _NUMERALS = "零〇一幺二两三四五六七八九十百千万"
@@ -68,6 +68,12 @@ class Grammar:
         `v` after a value, `n` bare (a cue in both the before and after lists is looked up in each)."""
         neg = self.negation
         return compile_named({"a": neg.after, "b": neg.before, "v": neg.after_values, "n": neg.bare})
+
+    @cached_property
+    def cue_starts(self) -> frozenset[str] | None:
+        """Characters a negation cue can start with (a quick test before the full alternation)."""
+        neg = self.negation
+        return first_chars((*neg.after, *neg.before, *neg.after_values, *neg.bare))
 
     @cached_property
     def echo_re(self) -> re.Pattern[str]:

@@ -49,6 +49,18 @@ def expand(phrase: str, limit: int = 128) -> list[str]:
     return [w + phrase[pos:] for w in words if w + phrase[pos:]]
 
 
+def first_chars(phrases: Iterable[str]) -> frozenset[str] | None:
+    """Characters every match of these phrases starts with; None when one may start with anything."""
+    chars: set[str] = set()
+    for phrase in phrases:
+        group = _GROUP.match(phrase)
+        options = group.group(1).split("|") if group else [phrase]
+        if any(not o or o.startswith("…") for o in options):
+            return None
+        chars.update(o[0] for o in options)
+    return frozenset(chars)
+
+
 def _literal(text: str) -> str:
     return GAP.join(re.escape(part) for part in text.split("…"))
 

@@ -47,13 +47,15 @@ def _cues(text: str, grammar: Grammar) -> list[tuple[re.Match[str], str]]:
     ("不锈钢", "能不能") unless it reaches past it ("别急着报价" is a cue, "别急" alone is not)."""
     exceptions = [m.span() for m in grammar.exception_re.finditer(text)]
     exceptions += [m.span() for m in grammar.ab_question_re.finditer(text)]
-    found = []
     pattern, names = grammar.cue_re
-    match = pattern.search(text)
-    while match is not None:
-        if not any(s < match.end() and match.start() < e and e >= match.end() for s, e in exceptions):
+    starts = grammar.cue_starts
+    found = []
+    for pos in range(len(text)):
+        if starts is not None and text[pos] not in starts:
+            continue
+        match = pattern.match(text, pos)
+        if match is not None and not any(s < match.end() and pos < e and e >= match.end() for s, e in exceptions):
             found.append(match)
-        match = pattern.search(text, match.start() + 1)
     return [(m, names[(m.lastindex or 1) - 1]) for m in found if not any(_outranks(o, m) for o in found)]
 
 
