@@ -54,6 +54,12 @@ def _topic_hardness(match: re.Match[str], text: str) -> Param | None:
     return found
 
 
+def _topic_temperature(match: re.Match[str], text: str) -> Param | None:
+    """A number closing a clause about 温度 (温度不用那么高820就行)."""
+    span, said = _span(match, text)
+    return Param("temperature", _number(match), said, span, unit="°C")
+
+
 def _dimension(match: re.Match[str], text: str) -> Param | None:
     """A bare number after 直径/内孔/长度 is millimetres."""
     span, said = _span(match, text)
@@ -118,6 +124,7 @@ def _patterns(grammar: Grammar) -> tuple[tuple[Extractor, ...], tuple[Extractor,
         (_after(grammar.context_re("brinell"), number, bare), _brinell),
         (_after(grammar.context_re("heat"), number, bare), _heat),
         (_topic(grammar.context_re("hardness"), number), _topic_hardness),
+        (_topic(grammar.context_re("temperature"), number), _topic_temperature),
     )
     last: tuple[Extractor, ...] = (
         (_after(grammar.context_re("dimensions"), number, bare), _dimension),

@@ -188,14 +188,17 @@ def _value(run: str) -> str | None:
 
 def _approx_range(run: str, after: str) -> str | None:
     """Read "三四个" / "四五十度" as ranges: consecutive digits followed by a unit or a multiplier."""
-    if len(run) not in (2, 3) or run[0] not in DIGITS or run[1] not in DIGITS:
+    if len(run) not in (2, 3, 4) or run[0] not in DIGITS or run[1] not in DIGITS:
         return None
     low, high = DIGITS[run[0]], DIGITS[run[1]]
     if low == 0 or high != low + 1:
         return None
-    if len(run) == 3:
-        mult = {"十": 10, "百": 100, "千": 1000, "万": 10000}.get(run[2])
-        return f"{low * mult}~{high * mult}" if mult else None
+    if len(run) > 2:  # "四五十度", "两三百万"
+        mults = [{"十": 10, "百": 100, "千": 1000, "万": 10000}.get(ch) for ch in run[2:]]
+        if None in mults or (len(mults) == 2 and mults[1] != 10000):
+            return None
+        mult = mults[0] * (mults[1] if len(mults) == 2 else 1)  # type: ignore[operator]
+        return f"{low * mult}~{high * mult}"
     if after.startswith(_MATERIAL_AFTER) or (after[:1] and _is_latin_or_digit(after[0])):
         return None
     return f"{low}~{high}" if after.startswith(_RANGE_UNITS) else None
