@@ -237,11 +237,12 @@ _MEASURES = frozenset("件个套根台只吨张条把批支块")
 _NUMERAL = f"[{_DIGIT_CLASS}十百千]+"
 # "一米八" = 1.8 m, "两米五" = 2.5 m (a digit after 米 with no unit of its own).
 _METRE_TAIL = re.compile(rf"({_NUMERAL})米([一二三四五六七八九])(?![{_DIGIT_CLASS}十百千万点个米毫厘公分寸])")
+_ARABIC_SCALED = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(万|千)(?![零〇一幺二两三四五六七八九十百千万])")  # "10万" = 100000
 _PERCENT = re.compile(rf"百分之({_NUMERAL}(?:点[{_DIGIT_CLASS}]+)?)")
 
 
 def _spoken_composites(text: str) -> str:
-    """Rewrite forms the digit runs cannot carry: "一米八" → "1.8米", "百分之十" → "10%"."""
+    """Rewrite forms the digit runs cannot carry: "一米八" → "1.8米", "百分之十" → "10%", "10万" → "100000"."""
 
     def metre(m: re.Match[str]) -> str:
         whole = _value(m.group(1))
@@ -251,7 +252,11 @@ def _spoken_composites(text: str) -> str:
         number = _value(m.group(1))
         return m.group(0) if number is None else f"{number}%"
 
-    return _PERCENT.sub(percent, _METRE_TAIL.sub(metre, text))
+    def scaled(m: re.Match[str]) -> str:
+        value = float(m.group(1)) * {"万": 10000, "千": 1000}[m.group(2)]
+        return str(int(value)) if value.is_integer() else str(value)
+
+    return _ARABIC_SCALED.sub(scaled, _PERCENT.sub(percent, _METRE_TAIL.sub(metre, text)))
 
 
 def convert_numerals(text: str) -> str:

@@ -48,7 +48,7 @@ PRESSURE_UNITS = {
 }
 _PRESSURE_SURE = ("MPa", "兆帕", "bar")
 HOUR_UNITS = {"个小时": 1.0, "小时": 1.0, "个钟头": 1.0, "钟头": 1.0, "个钟": 1.0, "分钟": 1 / 60, "h": 1.0}
-HOUR_UNITS |= {"秒钟": 1 / 3600, "秒": 1 / 3600}
+HOUR_UNITS |= {"秒钟": 1 / 3600, "秒": 1 / 3600, "H": 1.0}
 HOUR_UNITS |= {"个多" + u.removeprefix("个"): f for u, f in HOUR_UNITS.items() if u.startswith("个")}
 
 
