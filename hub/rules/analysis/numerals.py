@@ -237,7 +237,8 @@ _MEASURES = frozenset("件个套根台只吨张条把批支块")
 _NUMERAL = f"[{_DIGIT_CLASS}十百千]+"
 # "一米八" = 1.8 m, "两米五" = 2.5 m (a digit after 米 with no unit of its own).
 _METRE_TAIL = re.compile(rf"({_NUMERAL})米([一二三四五六七八九])(?![{_DIGIT_CLASS}十百千万点个米毫厘公分寸])")
-_ARABIC_SCALED = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(万|千)(?![零〇一幺二两三四五六七八九十百千万])")  # "10万" = 100000
+# "10万" = 100000 (digits the recognizer or a typist wrote, with a spoken scale).
+_ARABIC_SCALED = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万|千)(?![{_DIGIT_CLASS}十百千万])")
 _PERCENT = re.compile(rf"百分之({_NUMERAL}(?:点[{_DIGIT_CLASS}]+)?)")
 
 
