@@ -67,7 +67,7 @@ def read_meaning(
         s
         for s in find_signals(text, phrases)
         if not (s.name in grammar.competitor_takes and any(a <= s.span[0] < b for a, b in scopes))
-        and not any(m.span[0] < s.span[1] and s.span[0] < m.span[1] for m in mentions)
+        and not any(m.span[0] <= s.span[0] and s.span[1] <= m.span[1] for m in mentions)
     ]
     signals = sorted(signals + mentions, key=lambda s: s.span)
     params = sorted(found, key=lambda p: p.span)

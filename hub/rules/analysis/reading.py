@@ -93,7 +93,7 @@ def negated_items(
         declined = grammar.object_re.search(text, ahead_from, clause_end)  # "不用热处理": the process, not what follows
         clause_end = declined.start() + 1 if declined and declined.start() <= ahead_from + 1 else clause_end
         ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
-        rest = text[end : tight.around(end)[1]] if end < len(text) else ""
+        rest = text[end : tight.around(end - 1)[1]]  # what follows the cue in its own clause
         echo = grammar.echo_re.fullmatch(rest) is not None  # "样品…不用再寄", "报价…先不报"
         lead = grammar.echo_re.match(rest)
         leads_to_item = lead is not None and end + lead.end() in starts  # "样品不用寄报价单发一下"
