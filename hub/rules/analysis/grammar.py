@@ -44,6 +44,7 @@ class Grammar:
     competitor: tuple[str, ...] = ()
     competitor_takes: tuple[str, ...] = ()
     switching: tuple[str, ...] = ()
+    competitor_reach: int = 8
     ours: tuple[str, ...] = ()
     money_cues: tuple[str, ...] = ()
     money_units: tuple[str, ...] = ()
@@ -203,6 +204,7 @@ class Grammar:
             competitor=_strings(comp, "phrases", "competitor"),
             competitor_takes=_strings(comp, "takes", "competitor"),
             switching=_strings(comp, "switching", "competitor"),
+            competitor_reach=_int(comp, "reach", 8, "competitor"),
             ours=_strings(comp, "ours", "competitor"),
             money_cues=_strings(money, "cues", "money"),
             money_units=_strings(money, "units", "money"),

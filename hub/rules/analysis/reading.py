@@ -10,7 +10,6 @@ from hub.rules.analysis.grammar import Grammar
 from hub.rules.analysis.model import Param, Signal, Span
 from hub.rules.analysis.params import NOT_A_UNIT, NUM
 
-_COMPETITOR_REACH = 8  # characters after a competitor mention in which a quote or sample is theirs
 _JOINED = re.compile(r"[也都还]*(?:[和跟与及、，,]|还有|或者|以及)[也都还]*")
 _DONE = "就行|就可以|就好|就够|吧|也行|也可以|即可|够了|左右|差不多|行不行|行吗|可以吗|可不可以|怎么样|$|[，。,；;]"
 _VALUE = rf"(?<![\d.A-Za-z])(?P<num>{NUM})(?:(?:到|至|~|-)(?P<hi>{NUM}))?"
@@ -139,7 +138,7 @@ def competitor_scopes(text: str, grammar: Grammar) -> tuple[list[Signal], list[S
         mentions.append(Signal("competitor", match.group(0), match.span()))
         end = clauses.around(match.end())[1] if match.end() < len(text) else len(text)
         ours = grammar.ours_re.search(text, match.end(), end)
-        scopes.append((match.start(), min(ours.start() if ours else end, match.end() + _COMPETITOR_REACH)))
+        scopes.append((match.start(), min(ours.start() if ours else end, match.end() + grammar.competitor_reach)))
     switching = grammar.switching_re.search(text)
     if switching is not None and not mentions:  # "想换一家" names no one: one mention at most
         mentions.append(Signal("competitor", switching.group(0), switching.span()))
