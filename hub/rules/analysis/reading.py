@@ -94,6 +94,8 @@ def negated_items(
         ahead = [i for i in targets if ahead_from <= spans[i][0] < clause_end and spans[i][0] - end <= reach]
         rest = text[end : tight.around(end - 1)[1]]  # what follows the cue in its own clause
         echo = grammar.echo_re.fullmatch(rest) is not None  # "样品…不用再寄", "报价…先不报"
+        verb = grammar.verb_re.match(rest)
+        echo = echo or (verb is not None and _SUBJECT.match(rest, verb.end()) is not None)  # "交期不用催他们不急"
         lead = grammar.echo_re.match(rest)
         leads_to_item = lead is not None and end + lead.end() in starts  # "样品不用寄报价单发一下"
         behind_from = (loose if echo else tight).around(start)[0]
@@ -109,6 +111,7 @@ def negated_items(
     return out
 
 
+_SUBJECT = re.compile(r"他们|我们|你们|客户|老板|他|她")
 _ADJACENT = re.compile(r"[就先都也还暂时的话]*")
 
 
@@ -166,7 +169,7 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
             continue
         gap = text[param.span[1] : limit]
         match = _REPLACEMENT.search(gap) or _BARE.search(gap)
-        if match is None or match.start() == 0:
+        if match is None:
             continue
         lead = gap[: match.start()]
         replaced = grammar.replace_re.search(lead) is not None
