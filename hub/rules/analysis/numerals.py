@@ -187,7 +187,11 @@ def _value(run: str) -> str | None:
 
 
 def _approx_range(run: str, after: str) -> str | None:
-    """Read "三四个" / "四五十度" as ranges: consecutive digits followed by a unit or a multiplier."""
+    """Read "三四个" / "四五十度" / "四十五六" as ranges: consecutive digits with a unit or a multiplier."""
+    tens = re.fullmatch(rf"([{_DIGIT_CLASS}]?)十([{_DIGIT_CLASS}])([{_DIGIT_CLASS}])", run)
+    if tens and DIGITS[tens.group(3)] == DIGITS[tens.group(2)] + 1 > 1:  # "四十五六" = 45~46
+        base = 10 * (DIGITS[tens.group(1)] if tens.group(1) else 1)
+        return f"{base + DIGITS[tens.group(2)]}~{base + DIGITS[tens.group(3)]}"
     if len(run) not in (2, 3, 4) or run[0] not in DIGITS or run[1] not in DIGITS:
         return None
     low, high = DIGITS[run[0]], DIGITS[run[1]]
