@@ -162,6 +162,7 @@ class Grammar:
             if not sounds[0]:
                 first = options[0]
             regex = rf"(?<![A-Za-z])(?=[^\W\d_]{{0,{len(unit) - 1}}}[{real}])" + first + "".join(options[1:])
+            regex += "(?![A-Za-z])"  # "二cr13" is 2Cr13, not RC + r
             out.append((re.compile(regex), unit))
         return tuple(out)
 
