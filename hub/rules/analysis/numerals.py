@@ -243,6 +243,10 @@ _NUMERAL = f"[{_DIGIT_CLASS}十百千]+"
 _METRE_TAIL = re.compile(rf"({_NUMERAL})米([一二三四五六七八九])(?![{_DIGIT_CLASS}十百千万点个米毫厘公分寸])")
 # "10万" = 100000 (digits the recognizer or a typist wrote, with a spoken scale).
 _ARABIC_SCALED = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万|千)(?![{_DIGIT_CLASS}十百千万])")
+# "四到五万" = 40000~50000: the scale said once belongs to both ends.
+_SCALE = {"百": 100, "千": 1000, "万": 10000}
+_SMALL = f"[{_DIGIT_CLASS}十]{{1,3}}"
+_SHARED_SCALE = re.compile(rf"(?<![{_DIGIT_CLASS}十百千万\d])({_SMALL})(到|至)({_SMALL})([百千万])")
 _PERCENT = re.compile(rf"百分之({_NUMERAL}(?:点[{_DIGIT_CLASS}]+)?)")
 
 
@@ -261,6 +265,13 @@ def _spoken_composites(text: str) -> str:
         value = float(m.group(1)) * {"万": 10000, "千": 1000}[m.group(2)]
         return str(int(value)) if value.is_integer() else str(value)
 
+    def shared_scale(m: re.Match[str]) -> str:
+        low, scale = _value(m.group(1)), m.group(4)
+        if low is None or not (int(low) < 10 or (scale == "万" and int(low) < 100)):  # "八十到一百" is 80~100
+            return m.group(0)
+        return f"{int(low) * _SCALE[scale]}{m.group(2)}{m.group(3)}{scale}"
+
+    text = _SHARED_SCALE.sub(shared_scale, text)
     return _ARABIC_SCALED.sub(scaled, _PERCENT.sub(percent, _METRE_TAIL.sub(metre, text)))
 
 

@@ -146,6 +146,8 @@ def _pressure(match: re.Match[str], text: str) -> Param | None:
         start, end = match.span()
         if "压" not in text[max(0, start - 10) : start] and not text.startswith("压", end):
             return None
+        if "重" in text[max(0, start - 6) : start]:  # "单重不超过20公斤" is a weight
+            return None
     return Param("pressure", _number(match, PRESSURE_UNITS[unit]), match.group(0), match.span(), unit="MPa")
 
 

@@ -103,7 +103,8 @@ def negated_items(
         behind = [i for i in reversed(behind) if start - spans[i][1] <= neg.reach * (2 if echo else 1)]
         touching = bool(behind) and behind[0] not in out
         touching = touching and _ADJACENT.fullmatch(text[spans[behind[0]][1] : start]) is not None
-        may_look_back = (after and not before) or echo or leads_to_item
+        turns = after and touching and _TURN.match(rest) is not None  # "316不考虑只用304": a new choice follows
+        may_look_back = (after and not before) or echo or leads_to_item or turns
         if before and ahead and not (after and touching):
             out.update(_chain(spans, ahead, text))
         elif behind and may_look_back:
@@ -111,6 +112,8 @@ def negated_items(
     return out
 
 
+_TURN = re.compile(r"只|直接|还是|就用|用|改|换|要")
+_DECLINED_ENDS = ("不用", "不要", "不需要", "别", "不必")
 _SUBJECT = re.compile(r"他们|我们|你们|客户|老板|他|她")
 _ADJACENT = re.compile(r"[就先都也还暂时的话]*")
 
@@ -175,8 +178,11 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
         replaced = grammar.replace_re.search(lead) is not None
         limited = grammar.bound_before[0].search(lead) is not None  # "HRC45左右不要超过50"
         closed = match.re is _REPLACEMENT  # "…不用了48就行": the new value closes the phrase
+        declined = grammar.before_re.search(lead[-4:]) is not None and lead.endswith(_DECLINED_ENDS)  # "58够了不用60"
         asked = closed and _ASKED.match(gap, match.start()) is not None  # "HRC60做不了55行不行"
-        if not ((param.negated and closed) or replaced or limited or asked) or any(ch.isdigit() for ch in lead):
+        if not ((param.negated and closed) or replaced or limited or asked or declined):
+            continue
+        if any(ch.isdigit() for ch in lead):
             continue
         said = float(match.group("num")), float(match.group("hi") or match.group("num"))
         value: float | tuple[float, float] = said[0] if said[0] == said[1] else (min(said), max(said))
@@ -185,7 +191,7 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
             continue
         start = param.span[1] + match.start("num")
         end = param.span[1] + max(match.end(g) for g in ("num", "hi", "deg") if match.group(g))
-        added.append(replace(param, value=value, text=text[start:end], span=(start, end), negated=False, bound=None))
+        added.append(replace(param, value=value, text=text[start:end], span=(start, end), negated=declined, bound=None))
         if replaced:
             out[i] = replace(param, negated=True)
     return sorted(out + added, key=lambda p: p.span)
