@@ -27,7 +27,7 @@ _JOINT = re.compile(r"[A-Za-z](?=\d)")
 _TRAILING = ("不锈钢", "模具钢", "合金钢", "铝合金", "钢材", "钢", "材质")
 # A bare code of three digits or more ("316") is a grade where a material is being chosen or dropped.
 _BARE_BEFORE = ("换成", "改成", "改用", "换用", "不用", "不要", "用", "换")
-_BARE_AFTER = ("不行", "不用", "不要", "不考虑", "不合适", "算了", "就算了", "改成", "换成", "改用")
+_BARE_AFTER: tuple[str, ...] = ("不行", "不用", "不要", "不考虑", "不合适", "算了", "就算了", "改成", "换成", "改用")
 _BARE_AFTER += ("的料", "材料", "的材质")
 
 
