@@ -112,8 +112,8 @@ def negated_items(
     return out
 
 
-_TURN = re.compile(r"只|直接|还是|就用|用|改|换|要")
-_DECLINED_ENDS = ("不用", "不要", "不需要", "别", "不必")
+_TURN = re.compile(r"只|直接|还是|就用|用|改|换|要|等")
+_DECLINED_LEAD = re.compile(r"(?:不用|不要|不需要|别|不必)(?:做到|做|搞到|弄到|到|上)?$")
 _SUBJECT = re.compile(r"他们|我们|你们|客户|老板|他|她")
 _ADJACENT = re.compile(r"[就先都也还暂时的话]*")
 
@@ -178,7 +178,7 @@ def replacements(text: str, grammar: Grammar, params: list[Param]) -> list[Param
         replaced = grammar.replace_re.search(lead) is not None
         limited = grammar.bound_before[0].search(lead) is not None  # "HRC45左右不要超过50"
         closed = match.re is _REPLACEMENT  # "…不用了48就行": the new value closes the phrase
-        declined = grammar.before_re.search(lead[-4:]) is not None and lead.endswith(_DECLINED_ENDS)  # "58够了不用60"
+        declined = _DECLINED_LEAD.search(lead) is not None  # "58够了不用60", "40就够了不要做到50"
         asked = closed and _ASKED.match(gap, match.start()) is not None  # "HRC60做不了55行不行"
         if not ((param.negated and closed) or replaced or limited or asked or declined):
             continue
