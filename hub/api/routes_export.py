@@ -37,7 +37,8 @@ def _cell(value: Any) -> Any:
 
 def _label(item: Any) -> str:
     if isinstance(item, dict):
-        return str(item.get("text") or item.get("message") or item.get("name") or json.dumps(item, ensure_ascii=False))
+        said = item.get("text") or item.get("message") or item.get("name") or json.dumps(item, ensure_ascii=False)
+        return f"{said}（已取消）" if item.get("negated") else str(said)
     return str(item)
 
 

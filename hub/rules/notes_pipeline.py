@@ -36,26 +36,38 @@ class NoteAnalyzer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._context: AnalysisContext | None = None
+        self._revision: str | None = None
 
     def context(self, conn: sqlite3.Connection) -> AnalysisContext:
         """Return the current context, loading the stored library the first time."""
         with self._lock:
-            if self._context is None:
-                default = load_default_context()
-                stored = load_library(conn)
-                self._context = AnalysisContext(default.lexicon, stored or default.library)
-            return self._context
+            return self._load(conn)[0]
+
+    def _load(self, conn: sqlite3.Connection) -> tuple[AnalysisContext, str | None]:
+        """The context and its revision if already hashed (call holding the lock)."""
+        if self._context is None:
+            default = load_default_context()
+            stored = load_library(conn)
+            self._context = AnalysisContext(default.lexicon, stored or default.library)
+            self._revision = None
+        return self._context, self._revision
 
     def invalidate(self) -> None:
         """Reload the library on next use (after it was edited or imported)."""
         with self._lock:
             self._context = None
+            self._revision = None
 
     def revision(self, conn: sqlite3.Connection) -> str:
-        """A short hash of the library in use, so recomputation can tell what changed."""
-        library = self.context(conn).library
-        blob = json.dumps(library.to_dict() if library else {}, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+        """A short hash of the library in use, so recomputation can tell what changed (hashed once per load)."""
+        with self._lock:
+            context, revision = self._load(conn)
+            if revision is None:
+                blob = json.dumps(
+                    context.library.to_dict() if context.library else {}, sort_keys=True, ensure_ascii=False
+                )
+                revision = self._revision = hashlib.sha256(blob.encode()).hexdigest()[:12]
+            return revision
 
     def analyze_text(self, conn: sqlite3.Connection, text: str) -> dict[str, Any]:
         """Return the analysis JSON for a text."""

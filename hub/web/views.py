@@ -120,8 +120,15 @@ def decorate_note(note: dict[str, Any]) -> dict[str, Any]:
     lookups = [x for x in note["lookups"] if isinstance(x, dict)]
     return {**note, "pieces": highlight(text, params), "lookup_items": lookups,
             "warning_items": [w if isinstance(w, dict) else {"kind": "", "text": str(w)} for w in note["warnings"]],
-            "signal_items": [(s.get("name") or s.get("text")) if isinstance(s, dict) else str(s)
-                             for s in note["signals"]]}  # fmt: skip
+            "signal_items": [_signal_label(s) for s in note["signals"]]}  # fmt: skip
+
+
+def _signal_label(signal: Any) -> str:
+    """A signal's name; a declined one says so ("quote ✗")."""
+    if not isinstance(signal, dict):
+        return str(signal)
+    name = str(signal.get("name") or signal.get("text") or "")
+    return f"{name} ✗" if signal.get("negated") else name
 
 
 def profile(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any] | None:

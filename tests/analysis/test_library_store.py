@@ -83,7 +83,7 @@ def test_material_specific_stock_and_capability_warnings(context) -> None:
     assert "客户提及HRC40，但当前库存45#最高适配HRC38，建议准备替代方案" in texts
     assert "客户提及Ra0.1，但工艺库最高只能做到Ra0.2，建议外协或准备替代方案" in texts
     assert "客户提及±0.002mm，但工艺库最高只能做到±0.005mm，建议外协或准备替代方案" in texts
-    assert "客户提及SUS316L，但当前库存没有该材质，建议确认采购周期" in texts
+    assert "客户提及SUS316，但当前库存没有该材质，建议确认采购周期" in texts
 
 
 def _insert_note(conn: sqlite3.Connection, event_id: str, text: str) -> None:
@@ -118,6 +118,22 @@ def test_recompute_is_idempotent_and_follows_library_changes(conn, context) -> N
 def test_hardness_on_other_scales_is_converted_for_cards_and_stock(context) -> None:
     ok = analyze("四十二 铬 钼 调质 两百 八十 h b", context.lexicon, context.library).to_dict()
     assert ok["warnings"] == []
-    assert {x["card_id"] for x in ok["lookups"] if x["param"] == 1} == {"HT-001", "HT-002"}
+    assert {x["card_id"] for x in ok["lookups"] if x["param"] == 1} == {"HT-001"}  # HT-002 is a 45# card
     hard = analyze("调质 h b 四百 五十", context.lexicon, context.library).to_dict()
     assert [w["text"] for w in hard["warnings"]] == ["客户提及HB450，但当前库存材质最高适配HB391，建议准备替代方案"]
+
+
+def test_lookups_respect_scale_material_and_hardenability(context) -> None:
+    brinell = analyze("布氏 硬度 六百", context.lexicon, context.library).to_dict()
+    assert [(x["card_id"], x["match"]) for x in brinell["lookups"]] == [("HT-002", "nearest")]  # never an HRC card
+
+    stainless = analyze("s u s 三 一 六 的 轴 要 淬 到 h r c 五十", context.lexicon, context.library).to_dict()
+    assert [p["value"] for p in stainless["params"]] == ["SUS316", 50]
+    assert stainless["lookups"] == []  # no 42CrMo card shown as in range for a 316 part
+    assert [w["text"] for w in stainless["warnings"]] == [
+        "客户提及SUS316，但当前库存没有该材质，建议确认采购周期",
+        "客户提及SUS316做到HRC50，但SUS316不能通过淬火硬化，建议改用可淬硬材质或工艺评审",
+    ]
+
+    withdrawn = analyze("h r c 五十 不用 了 四十 就 行", context.lexicon, context.library).to_dict()
+    assert [x["param"] for x in withdrawn["lookups"]] == [1] and withdrawn["warnings"] == []

@@ -136,3 +136,12 @@ def test_sweep_reloads_a_changed_file_and_a_broken_one_keeps_the_last_good_rules
         assert {(t["badge"], t["tag"]) for t in list_tags(hub.conn)} == {("V-1", "乙"), ("V-2", "乙")}
     finally:
         hub.writer.close()
+
+
+def test_a_withdrawn_hardness_tags_nothing_and_its_replacement_does(hub: Hub) -> None:
+    t0 = time.time() - 600
+    hub.submit(note("gate-1", "R-007", ("V-0001",), "h r c 五十 不用 了", 1, t0))
+    assert tags_of(hub) == {}
+    hub.submit(note("gate-1", "R-007", ("V-0002",), "h r c 五十 不用 了 四十八 就 行", 2, t0 + 10))
+    heat = tags_of(hub)[("V-0002", "热处理需求")]
+    assert [(p["value"], p.get("negated")) for p in heat["params"]] == [(48, None)]

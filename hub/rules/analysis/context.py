@@ -42,7 +42,7 @@ def read_yaml(path: Path) -> Any:
 
 def default_lexicon() -> Lexicon:
     """Return the shipped lexicon, signals and grades."""
-    return Lexicon.from_data(_seed("lexicon.yaml"), _seed("signals.yaml"), _seed("grades.yaml"))
+    return Lexicon.from_data(_seed("lexicon.yaml"), _seed("signals.yaml"), _seed("grades.yaml"), _seed("grammar.yaml"))
 
 
 def default_library() -> Library:
@@ -61,7 +61,9 @@ def load_context(library_file: Path | None = None, signals_file: Path | None = N
     base = load_default_context()
     lexicon = base.lexicon
     if signals_file is not None:
-        lexicon = Lexicon.from_data(_seed("lexicon.yaml"), read_yaml(signals_file), _seed("grades.yaml"))
+        lexicon = Lexicon.from_data(
+            _seed("lexicon.yaml"), read_yaml(signals_file), _seed("grades.yaml"), _seed("grammar.yaml")
+        )
     library = base.library
     if library_file is not None:
         try:

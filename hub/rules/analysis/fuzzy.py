@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,6 +67,8 @@ class FuzzyIndex:
         self.terms = frozenset(terms)
         self.variants = {k: v for k, v in variants.items() if len(k) == len(v)}
         self.protect = protect
+        words = "|".join(re.escape(w) for w in sorted(protect, key=len, reverse=True) if w)
+        self._protect_re = re.compile(f"(?=({words}))" if words else r"(?!x)x")
         self._canon: dict[str, frozenset[str]] = {}
         self._index: dict[tuple[int, str], list[tuple[str, tuple[str, ...]]]] = {}
         for term in sorted(self.terms):
@@ -96,12 +99,10 @@ class FuzzyIndex:
 
     def _protected(self, text: str) -> list[bool]:
         mask = [False] * len(text)
-        for word in self.protect:
-            start = text.find(word)
-            while start >= 0:
-                for i in range(start, start + len(word)):
-                    mask[i] = True
-                start = text.find(word, start + 1)
+        for match in self._protect_re.finditer(text):
+            word = match.group(1)
+            for i in range(match.start(), match.start() + len(word)):
+                mask[i] = True
         return mask
 
     def correct(self, text: str) -> tuple[str, list[Correction]]:

@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hub.rules.analysis.fuzzy import Confusions, FuzzyIndex
-
-if TYPE_CHECKING:
-    from hub.rules.analysis.materials import GradeFinder
+from hub.rules.analysis.grammar import Grammar, GrammarError
+from hub.rules.analysis.materials import Grade, GradeFinder
+from hub.rules.analysis.phrases import PhraseError, expand, is_pattern, phrase_regex
 
 
 class LexiconError(ValueError):
     """Lexicon data is malformed; the message names the path of the bad entry."""
 
 
-@dataclass(frozen=True)
-class Grade:
-    """A material grade with the spellings that name it."""
-
-    grade: str
-    aliases: tuple[str, ...] = ()
-    digits: str | None = None
-    suffixes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     """Everything note analysis knows about the domain's words."""
 
@@ -36,23 +26,31 @@ class Lexicon:
     variants: dict[str, str] = field(default_factory=dict)
     protect: tuple[str, ...] = ()
     confusions: Confusions = field(default_factory=Confusions)
+    grammar: Grammar = field(default_factory=Grammar)
 
     @cached_property
     def fuzzy(self) -> FuzzyIndex:
-        """Index of lexicon terms and signal phrases for pinyin correction."""
-        phrases = [p for group in self.signals.values() for p in group]
-        return FuzzyIndex((*self.terms, *phrases), self.confusions, self.variants, frozenset(self.protect))
+        """Index of lexicon terms and plain signal phrases for pinyin correction."""
+        phrases = [p for group in self.signals.values() for p in group if not is_pattern(p)]
+        spelled = [w for group in self.signals.values() for p in group if is_pattern(p) for w in expand(p)]
+        protect = frozenset((*self.protect, *spelled))  # a pattern's words are kept as said, never targets
+        return FuzzyIndex((*self.terms, *phrases), self.confusions, self.variants, protect)
 
     @cached_property
     def grade_finder(self) -> GradeFinder:
         """Alias tables for material grades."""
-        from hub.rules.analysis.materials import GradeFinder
-
         return GradeFinder(self.grades)
 
+    @cached_property
+    def unhardenable(self) -> frozenset[str]:
+        """Grades that quenching cannot harden (austenitic stainless, aluminium, low-carbon steel)."""
+        return frozenset(g.grade for g in self.grades if not g.hardenable)
+
     @classmethod
-    def from_data(cls, lexicon: dict[str, Any], signals: dict[str, Any], grades: list[Any]) -> Lexicon:
-        """Build a lexicon from the three YAML documents (lexicon, signals, grades)."""
+    def from_data(
+        cls, lexicon: dict[str, Any], signals: dict[str, Any], grades: list[Any], grammar: Any = None
+    ) -> Lexicon:
+        """Build a lexicon from the YAML documents (lexicon, signals, grades and optionally grammar)."""
         if not isinstance(lexicon, dict):
             raise LexiconError("lexicon: expected a mapping")
         conf = lexicon.get("confusions") or {}
@@ -71,7 +69,17 @@ class Lexicon:
             variants={str(k): str(v) for k, v in variants.items()},
             protect=_strings(lexicon.get("protect") or [], "lexicon.protect"),
             confusions=confusions,
+            grammar=_grammar(grammar),
         )
+
+
+def _grammar(data: Any) -> Grammar:
+    if data is None:
+        return Grammar()
+    try:
+        return Grammar.from_data(data)
+    except GrammarError as exc:
+        raise LexiconError(f"grammar.{exc}") from None
 
 
 def _strings(items: Any, path: str) -> tuple[str, ...]:
@@ -97,7 +105,14 @@ def _pairs(items: Any, path: str) -> tuple[tuple[str, str], ...]:
 def _signals(data: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(data, dict):
         raise LexiconError("signals: expected a mapping of name → phrases")
-    return {str(name): _strings(phrases, f"signals.{name}") for name, phrases in data.items()}
+    out = {str(name): _strings(phrases, f"signals.{name}") for name, phrases in data.items()}
+    for name, phrases in out.items():
+        for i, phrase in enumerate(phrases):
+            try:
+                phrase_regex(phrase)
+            except PhraseError as exc:
+                raise LexiconError(f"signals.{name}[{i}]: {exc}") from None
+    return out
 
 
 def _grade(data: Any, path: str) -> Grade:
@@ -111,4 +126,5 @@ def _grade(data: Any, path: str) -> Grade:
         aliases=_strings(data.get("aliases") or [], f"{path}.aliases"),
         digits=str(numeric["digits"]) if numeric.get("digits") else None,
         suffixes=_strings(numeric.get("suffixes") or [], f"{path}.numeric.suffixes"),
+        hardenable=bool(data.get("hardenable", True)),
     )

@@ -29,7 +29,9 @@ class Param:
     span: Span
     scale: str | None = None
     unit: str | None = None
-    tolerance: bool = False
+    tolerance: bool | tuple[float, float] = False
+    bound: str | None = None
+    negated: bool = False
 
     def bounds(self) -> tuple[float, float] | None:
         """Return (low, high) of a numeric value, None for a material grade."""
@@ -49,10 +51,15 @@ class Param:
                 number = f"±{format_number(self.value[1])}"
         else:
             number = format_number(self.value)
+        if isinstance(self.tolerance, tuple):
+            low, high = self.tolerance
+            number += f"±{format_number(high)}" if low == -high else f"({format_number(low)}~{format_number(high)})"
         if self.scale:
             return f"{self.scale}{number}"
         if self.unit == "Ra μm":
             return f"Ra{number}"
+        if self.unit == "CNY":
+            return f"{number}元"
         return f"{number}{self.unit or ''}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,10 +74,16 @@ class Param:
             out["value"] = self.value
         else:
             out["value"] = plain_number(self.value)
-        if self.tolerance:
+        if isinstance(self.tolerance, tuple):
+            out["tolerance"] = [plain_number(self.tolerance[0]), plain_number(self.tolerance[1])]
+        elif self.tolerance:
             out["tolerance"] = True
+        if self.bound:
+            out["bound"] = self.bound
         out["text"] = self.text
         out["span"] = list(self.span)
+        if self.negated:
+            out["negated"] = True
         return out
 
 
@@ -81,9 +94,13 @@ class Signal:
     name: str
     text: str
     span: Span
+    negated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "text": self.text, "span": list(self.span)}
+        out: dict[str, Any] = {"name": self.name, "text": self.text, "span": list(self.span)}
+        if self.negated:
+            out["negated"] = True
+        return out
 
 
 @dataclass(frozen=True)

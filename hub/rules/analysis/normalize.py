@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from hub.rules.analysis.numerals import convert_numerals
 
@@ -111,9 +112,16 @@ def canonical_case(text: str) -> str:
     return _LATIN.sub(_case, text)
 
 
-def normalize_text(text: str) -> tuple[str, bool]:
+def spell_units(text: str, spelled: Iterable[tuple[re.Pattern[str], str]]) -> str:
+    """Write units whose letters were heard as sounds the way they are meant ("h二c" → "HRC")."""
+    for pattern, unit in spelled:
+        text = pattern.sub(unit, text)
+    return text
+
+
+def normalize_text(text: str, spelled: Iterable[tuple[re.Pattern[str], str]] = ()) -> tuple[str, bool]:
     """Return the normalized text and whether the input had to be truncated."""
     cleaned = clean(text)
     truncated = len(cleaned) > MAX_CHARS
-    joined = join_tokens(cleaned[:MAX_CHARS])
+    joined = spell_units(join_tokens(cleaned[:MAX_CHARS]), spelled)
     return canonical_case(spell_elements(convert_numerals(joined))), truncated

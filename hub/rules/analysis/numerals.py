@@ -59,6 +59,14 @@ IDIOMS = (
     "百分百",
     "不三不四",
     "一来",
+    "零下",
+    "零件",
+    "零部件",
+    "零头",
+    "零售",
+    "零星",
+    "零散",
+    "零碎",
 )
 
 # Words after a lone numeral that make it a quantity worth converting ("两个小时", "一号车间", "正负两丝").
@@ -66,6 +74,8 @@ _SINGLE_UNITS = (
     "个半",
     "个小时",
     "个钟头",
+    "个钟",
+    "个多",
     "个丝",
     "个公斤",
     "个兆",
@@ -97,6 +107,10 @@ _SINGLE_UNITS = (
     "台",
     "套",
     "吨",
+    "块",
+    "万",
+    "千",
+    "元",
     "到",
     "至",
     "~",
@@ -173,15 +187,22 @@ def _value(run: str) -> str | None:
 
 
 def _approx_range(run: str, after: str) -> str | None:
-    """Read "三四个" / "四五十度" as ranges: consecutive digits followed by a unit or a multiplier."""
-    if len(run) not in (2, 3) or run[0] not in DIGITS or run[1] not in DIGITS:
+    """Read "三四个" / "四五十度" / "四十五六" as ranges: consecutive digits with a unit or a multiplier."""
+    tens = re.fullmatch(rf"([{_DIGIT_CLASS}]?)十([{_DIGIT_CLASS}])([{_DIGIT_CLASS}])", run)
+    if tens and DIGITS[tens.group(3)] == DIGITS[tens.group(2)] + 1 > 1:  # "四十五六" = 45~46
+        base = 10 * (DIGITS[tens.group(1)] if tens.group(1) else 1)
+        return f"{base + DIGITS[tens.group(2)]}~{base + DIGITS[tens.group(3)]}"
+    if len(run) not in (2, 3, 4) or run[0] not in DIGITS or run[1] not in DIGITS:
         return None
     low, high = DIGITS[run[0]], DIGITS[run[1]]
     if low == 0 or high != low + 1:
         return None
-    if len(run) == 3:
-        mult = {"十": 10, "百": 100, "千": 1000, "万": 10000}.get(run[2])
-        return f"{low * mult}~{high * mult}" if mult else None
+    if len(run) > 2:  # "四五十度", "两三百万"
+        mults = [{"十": 10, "百": 100, "千": 1000, "万": 10000}.get(ch) for ch in run[2:]]
+        if None in mults or (len(mults) == 2 and mults[1] != 10000):
+            return None
+        mult = mults[0] * (mults[1] if len(mults) == 2 else 1)  # type: ignore[operator]
+        return f"{low * mult}~{high * mult}"
     if after.startswith(_MATERIAL_AFTER) or (after[:1] and _is_latin_or_digit(after[0])):
         return None
     return f"{low}~{high}" if after.startswith(_RANGE_UNITS) else None
@@ -197,20 +218,66 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 def _replacement(text: str, start: int, end: int) -> str | None:
     run = text[start:end]
     before = text[start - 1] if start else ""
-    after = text[end : end + 4]
+    after = text[end : end + 5]
     approx = _approx_range(run, after)
     if approx:
         return approx
     near_code = _is_latin_or_digit(before) or (after[:1] != "" and _is_latin_or_digit(after[0]))
     if len(run) == 1:
-        if near_code or after.startswith(_SINGLE_UNITS) or before in ("负", "到", "至", "~", "点"):
+        unit_after = after.startswith(_SINGLE_UNITS) or (after[:1] == "个" and after[1:].startswith(_SINGLE_UNITS))
+        if near_code or unit_after or before in ("负", "到", "至", "~", "点", "下"):
             return _value(run)
         return None
-    return _value(run)
+    value = _value(run)
+    if value is None and len(run) > 2 and run[-1] in "一两" and after[:1] in _MEASURES:
+        head = _value(run[:-1])  # "一百二一件": 120 a piece
+        return None if head is None else head + run[-1]
+    return value
+
+
+_MEASURES = frozenset("件个套根台只吨张条把批支块")
+
+
+_NUMERAL = f"[{_DIGIT_CLASS}十百千]+"
+# "一米八" = 1.8 m, "两米五" = 2.5 m (a digit after 米 with no unit of its own).
+_METRE_TAIL = re.compile(rf"({_NUMERAL})米([一二三四五六七八九])(?![{_DIGIT_CLASS}十百千万点个米毫厘公分寸])")
+# "10万" = 100000 (digits the recognizer or a typist wrote, with a spoken scale).
+_ARABIC_SCALED = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(万|千)(?![{_DIGIT_CLASS}十百千万])")
+# "四到五万" = 40000~50000: the scale said once belongs to both ends.
+_SCALE = {"百": 100, "千": 1000, "万": 10000}
+_SMALL = f"[{_DIGIT_CLASS}十]{{1,3}}"
+_SHARED_SCALE = re.compile(rf"(?<![{_DIGIT_CLASS}十百千万\d])({_SMALL})(到|至)({_SMALL})([百千万])")
+_PERCENT = re.compile(rf"百分之({_NUMERAL}(?:点[{_DIGIT_CLASS}]+)?)")
+
+
+def _spoken_composites(text: str) -> str:
+    """Rewrite forms the digit runs cannot carry: "一米八" → "1.8米", "百分之十" → "10%", "10万" → "100000"."""
+
+    def metre(m: re.Match[str]) -> str:
+        whole = _value(m.group(1))
+        return m.group(0) if whole is None else f"{whole}.{DIGITS[m.group(2)]}米"
+
+    def percent(m: re.Match[str]) -> str:
+        number = _value(m.group(1))
+        return m.group(0) if number is None else f"{number}%"
+
+    def scaled(m: re.Match[str]) -> str:
+        value = float(m.group(1)) * {"万": 10000, "千": 1000}[m.group(2)]
+        return str(int(value)) if value.is_integer() else str(value)
+
+    def shared_scale(m: re.Match[str]) -> str:
+        low, scale = _value(m.group(1)), m.group(4)
+        if low is None or not (int(low) < 10 or (scale == "万" and int(low) < 100)):  # "八十到一百" is 80~100
+            return m.group(0)
+        return f"{int(low) * _SCALE[scale]}{m.group(2)}{m.group(3)}{scale}"
+
+    text = _SHARED_SCALE.sub(shared_scale, text)
+    return _ARABIC_SCALED.sub(scaled, _PERCENT.sub(percent, _METRE_TAIL.sub(metre, text)))
 
 
 def convert_numerals(text: str) -> str:
     """Replace Chinese numeral runs with digits ("四十五" → "45", "零点零二" → "0.02", "两个半小时" → "2.5个小时")."""
+    text = _spoken_composites(text)
     protected = _protected_spans(text)
     out: list[str] = []
     last = 0
@@ -228,10 +295,12 @@ def convert_numerals(text: str) -> str:
     return _half_hours("".join(out))
 
 
-_HALF_AFTER = re.compile(r"(\d+)个半(小时|钟头)")
-_HALF_ALONE = re.compile(r"(?<![\d个])半个?(小时|钟头)")
+_HALF_AFTER = re.compile(r"(?<![\d.])(\d+)个半")
+_HALF_UNIT = re.compile(r"(?<![\d.])(\d+)(米|公分|厘米|毫米|公斤|兆帕|丝)半")
+_HALF_ALONE = re.compile(r"(?<![\d个])半个?(小时|钟头|钟)")
 
 
 def _half_hours(text: str) -> str:
-    text = _HALF_AFTER.sub(lambda m: f"{m.group(1)}.5个{m.group(2)}", text)
-    return _HALF_ALONE.sub(lambda m: f"0.5{m.group(1)}", text)
+    text = _HALF_AFTER.sub(lambda m: f"{m.group(1)}.5个", text)
+    text = _HALF_UNIT.sub(lambda m: f"{m.group(1)}.5{m.group(2)}", text)
+    return _HALF_ALONE.sub(lambda m: f"0.5{'个' if m.group(1) == '钟' else ''}{m.group(1)}", text)

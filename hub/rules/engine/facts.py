@@ -141,8 +141,8 @@ def facts_for(
         zone=note.get("zone"),
         text=envelope.data.text,
         normalized=note.get("normalized") or "",
-        params=tuple(note.get("params", [])),
-        signals=tuple(s.get("name", "") for s in note.get("signals", [])),
+        params=tuple(p for p in note.get("params", []) if not p.get("negated")),  # declined: not said
+        signals=tuple(s.get("name", "") for s in note.get("signals", []) if not s.get("negated")),
         lookups=tuple(note.get("lookups", [])),
         warnings=tuple(note.get("warnings", [])),
         visitors=_visitors(conn, badges),
