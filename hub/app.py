@@ -68,6 +68,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     probes: dict[str, Callable[[], dict[str, Any]]] = {}
     app.state.health_probes = probes
     probes["rules"] = routes_rules.health_probe(app)
+    probes["analysis"] = lambda: {"ok": True} if app.state.runtime is None else app.state.runtime.stale_analyses.state()
     app.state.metrics = metrics.build_registry(
         settings.db,
         notify_depth=lambda: notify_queue_depth(settings.db),

@@ -13,7 +13,7 @@ from pathlib import Path
 from hub.ingest.link import ReceiverLink
 from hub.ingest.writer import IngestWriter
 from hub.rules.engine import RulesEngine
-from hub.rules.notes_pipeline import NoteAnalyzer
+from hub.rules.notes_pipeline import NoteAnalyzer, StaleAnalyses
 from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
@@ -67,7 +67,7 @@ class HubRuntime:
             log.error("sample plant not loaded: %s", exc)
         finally:
             conn.close()
-        self.notes = NoteAnalyzer()
+        self.notes = NoteAnalyzer(settings.analysis_dir)
         self.site_keys = load_site_keys(settings)
         self.client = ReceiverLink(
             settings.broker_settings(),
@@ -85,7 +85,9 @@ class HubRuntime:
         self.writer.after_commit.append(self.send_acks)
         self.rules = RulesEngine.for_hub(settings.rules_file, settings.db)
         self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
+        self.stale_analyses = StaleAnalyses(self.notes, self.rules)
         self._threads: list[threading.Thread] = []
+        self._analysis: threading.Thread | None = None
 
     def ingest_state(self) -> IngestState:
         """Return the broker link's and the writer's state now."""
@@ -156,6 +158,10 @@ class HubRuntime:
             thread.start()
             self._threads.append(thread)
         self.client.start()
+        # Analyses another revision made are recomputed beside ingest; this thread ends when they are done.
+        self._analysis = threading.Thread(target=lambda: self.stale_analyses.run(self.settings.db, self.stop_event),
+                                          name="analysis", daemon=True)  # fmt: skip
+        self._analysis.start()
         watchdog = threading.Thread(target=self._feed_watchdog, name="watchdog", daemon=True)
         watchdog.start()
         notify_ready()
@@ -174,6 +180,6 @@ class HubRuntime:
         notify_stopping()
         self.client.stop()
         self.stop_event.set()
-        for thread in self._threads:
+        for thread in [*self._threads, *([self._analysis] if self._analysis else [])]:
             thread.join(timeout=10)
         self.writer.close()

@@ -43,6 +43,9 @@ class HubSettings(Settings):
     )
     rules_file: str | None = Field(None, description="YAML rules, hot-reloaded; default: saved beside db")
     dist_dir: str | None = Field(None, description="wheelhouse served at /dist/ for stations to install from")
+    analysis_dir: str | None = Field(
+        None, description="folder of the plant's signals/lexicon/grammar/grades.yaml, merged over the shipped ones"
+    )
 
     @field_validator("broker")
     @classmethod
@@ -57,6 +60,18 @@ class HubSettings(Settings):
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise PydanticCustomError("http", "expected HOST:PORT, got {http}", {"http": repr(http)})
         return http
+
+    @field_validator("analysis_dir")
+    @classmethod
+    def _analysis_data(cls, folder: str | None) -> str | None:
+        if folder is not None:
+            from hub.rules.analysis import ContextError, load_lexicon
+
+            try:
+                load_lexicon(Path(folder))
+            except ContextError as exc:
+                raise PydanticCustomError("analysis_dir", "{error}", {"error": str(exc)}) from None
+        return folder
 
     @property
     def http_host(self) -> str:

@@ -34,7 +34,7 @@ def _analyzer(request: Request) -> NoteAnalyzer:
         analyzer: NoteAnalyzer = runtime.notes
         return analyzer
     if not hasattr(request.app.state, "offline_notes"):
-        request.app.state.offline_notes = NoteAnalyzer()
+        request.app.state.offline_notes = NoteAnalyzer(request.app.state.settings.analysis_dir)
     offline: NoteAnalyzer = request.app.state.offline_notes
     return offline
 

@@ -1,18 +1,38 @@
-"""Derive notes at ingest: store each new note and its analysis (params, signals, lookups, warnings)."""
+"""Derive notes at ingest: store each new note and its analysis (params, signals, lookups, warnings).
+
+Stored analyses carry the revision that made them (analysis code, data files, library); those of another
+revision are recomputed in the background, and the tags they showed follow the new result.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import sqlite3
 import threading
+import time
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
-from hub.rules.analysis import AnalysisContext, analyze, load_default_context
+from hub.rules.analysis import ANALYSIS_VERSION, AnalysisContext, analyze, load_default_context, load_lexicon
+from hub.rules.engine import Action, RulesEngine
+from hub.rules.engine.apply import apply_actions
+from hub.rules.engine.facts import stored_event
+from hub.store.analysis_revisions import (
+    StaleNote,
+    count_stale,
+    notes_of_badge,
+    remove_tag,
+    replace_analysis,
+    stale_notes,
+    tags_first_shown_by,
+)
+from hub.store.db import connect
 from hub.store.events import BatchResult
 from hub.store.library import load_library
 from hub.store.notes import insert_note, save_analysis
+from hub.store.tx import transaction
 from protocol import Envelope, NoteData
 
 log = logging.getLogger(__name__)
@@ -33,7 +53,8 @@ def station_zone(conn: sqlite3.Connection, site: str, station: str) -> str | Non
 class NoteAnalyzer:
     """Holds the analysis context (lexicon + library from the database, or the seed) and applies it."""
 
-    def __init__(self) -> None:
+    def __init__(self, analysis_dir: str | Path | None = None) -> None:
+        self._analysis_dir = Path(analysis_dir) if analysis_dir else None
         self._lock = threading.Lock()
         self._context: AnalysisContext | None = None
         self._revision: str | None = None
@@ -46,9 +67,9 @@ class NoteAnalyzer:
     def _load(self, conn: sqlite3.Connection) -> tuple[AnalysisContext, str | None]:
         """The context and its revision if already hashed (call holding the lock)."""
         if self._context is None:
-            default = load_default_context()
+            lexicon, data_revision = load_lexicon(self._analysis_dir)
             stored = load_library(conn)
-            self._context = AnalysisContext(default.lexicon, stored or default.library)
+            self._context = AnalysisContext(lexicon, stored or load_default_context().library, data_revision)
             self._revision = None
         return self._context, self._revision
 
@@ -59,14 +80,12 @@ class NoteAnalyzer:
             self._revision = None
 
     def revision(self, conn: sqlite3.Connection) -> str:
-        """A short hash of the library in use, so recomputation can tell what changed (hashed once per load)."""
+        """What the analyses made now depend on: code version, data files and library (hashed once per load)."""
         with self._lock:
             context, revision = self._load(conn)
             if revision is None:
-                blob = json.dumps(
-                    context.library.to_dict() if context.library else {}, sort_keys=True, ensure_ascii=False
-                )
-                revision = self._revision = hashlib.sha256(blob.encode()).hexdigest()[:12]
+                library = context.library.revision() if context.library else "none"
+                revision = self._revision = f"a{ANALYSIS_VERSION}.{context.data_revision}.{library}"
             return revision
 
     def analyze_text(self, conn: sqlite3.Connection, text: str) -> dict[str, Any]:
@@ -84,3 +103,101 @@ class NoteAnalyzer:
         assert isinstance(envelope.data, NoteData)
         insert_note(conn, envelope, station_zone(conn, envelope.site, envelope.station))
         save_analysis(conn, envelope.id, self.analyze_text(conn, envelope.data.text), self.revision(conn))
+
+
+def _tag_actions(conn: sqlite3.Connection, rules: RulesEngine, envelope: Envelope | None) -> list[Action]:
+    return [] if envelope is None else [a for a in rules.actions_for(conn, envelope) if a.kind == "tag"]
+
+
+def follow_tags(conn: sqlite3.Connection, rules: RulesEngine, note_id: str) -> None:
+    """Make the tags a note shows follow its recomputed analysis: add what it says now, drop what it no longer
+    says unless another note of the visitor says it. Only tags: a recompute is no new event, so it opens no
+    opportunity, timer or notification."""
+    wanted = _tag_actions(conn, rules, stored_event(conn, note_id))
+    apply_actions(conn, wanted)
+    said = {(a.site, a.badge, a.value) for a in wanted}
+    for tag_id, site, badge, tag in tags_first_shown_by(conn, note_id):
+        if (site, badge, tag) in said:
+            continue
+        remove_tag(conn, tag_id)
+        for other in notes_of_badge(conn, badge, note_id):
+            again = [a for a in _tag_actions(conn, rules, stored_event(conn, other)) if a.value == tag]
+            if again:
+                apply_actions(conn, again[:1])
+                break
+
+
+class StaleAnalyses:
+    """Recompute, in the background, the stored analyses another revision made, in short batches."""
+
+    def __init__(self, analyzer: NoteAnalyzer, rules: RulesEngine | None, batch: int = 50) -> None:
+        self.analyzer = analyzer
+        self.rules = rules
+        self.batch = batch
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] = {"ok": True, "stale": None, "recomputing": False, "recomputed": 0,
+                                       "changed": 0, "revision": None, "error": ""}  # fmt: skip
+
+    def state(self) -> dict[str, Any]:
+        """Return the /api/health probe: {ok, stale, recomputing, recomputed, changed, revision, error}."""
+        with self._lock:
+            return dict(self._state)
+
+    def _update(self, **values: Any) -> None:
+        with self._lock:
+            self._state.update(values)
+
+    def run(self, db_path: str, stop: threading.Event | None = None) -> None:
+        """Recompute every stale analysis (until stop is set); errors are logged and shown, never raised."""
+        try:
+            with closing(connect(db_path)) as conn:
+                self.run_on(conn, stop)
+        except Exception as exc:
+            log.exception("recomputing stale note analyses failed")
+            self._update(ok=False, recomputing=False, error=str(exc))
+
+    def run_on(self, conn: sqlite3.Connection, stop: threading.Event | None = None) -> None:
+        revision = self.analyzer.revision(conn)
+        stale = count_stale(conn, revision)
+        self._update(stale=stale, revision=revision, recomputing=stale > 0)
+        if stale:
+            log.info("analysis revision %s: recomputing %d stored note analyses in the background", revision, stale)
+        after, done, changed, started = 0, 0, 0, time.monotonic()
+        while stale and not (stop is not None and stop.is_set()):
+            revision = self.analyzer.revision(conn)  # an edited library changes it mid-way
+            notes = stale_notes(conn, revision, after, self.batch)
+            if not notes:
+                break
+            changed += self._recompute(conn, notes, revision)
+            after, done = notes[-1].rowid, done + len(notes)
+            self._update(stale=max(stale - done, 0), recomputed=done, changed=changed, revision=revision)
+            log.info("recomputed %d/%d note analyses (%d changed)", done, stale, changed)
+        left = count_stale(conn, self.analyzer.revision(conn))
+        self._update(stale=left, recomputing=False)
+        if stale:
+            log.info("note analyses recomputed: %d in %.1f s, %d changed, %d left", done,
+                     time.monotonic() - started, changed, left)  # fmt: skip
+
+    def _recompute(self, conn: sqlite3.Connection, notes: list[StaleNote], revision: str) -> int:
+        """Analyse a batch outside the transaction, then store it (and follow its tags) in one short one."""
+        results = [(note, self.analyzer.analyze_text(conn, note.text)) for note in notes]
+        changed = 0
+        with transaction(conn):
+            for note, result in results:
+                if replace_analysis(conn, note, result, revision):
+                    changed += 1
+                    if self.rules is not None:
+                        self._follow_tags(conn, self.rules, note.note_id)
+        return changed
+
+    @staticmethod
+    def _follow_tags(conn: sqlite3.Connection, rules: RulesEngine, note_id: str) -> None:
+        """Follow one note's tags all or nothing; a rule that fails leaves its tags as they were."""
+        conn.execute("SAVEPOINT follow_tags")
+        try:
+            follow_tags(conn, rules, note_id)
+        except Exception:
+            conn.execute("ROLLBACK TO follow_tags")
+            log.exception("rules failed on recomputed note %s; its tags are left as they were", note_id)
+        finally:
+            conn.execute("RELEASE follow_tags")
