@@ -12,8 +12,7 @@ from hub.api.deps import get_db
 from hub.auth.principal import Principal, require_token
 from hub.auth.roles import require_role, visitor_readers
 from hub.auth.scope import restrict, visible_badges, visible_note
-from hub.rules.notes_pipeline import NoteAnalyzer
-from hub.store.library import recompute_note_analyses
+from hub.rules.notes_pipeline import NoteAnalyzer, recompute_all
 from hub.store.notes import get_note, list_notes
 from hub.store.visitors import resolve_visitor
 
@@ -75,7 +74,6 @@ def note(
 
 @router.post("/api/notes/recompute", dependencies=[Depends(managers)])
 def recompute(request: Request, db: sqlite3.Connection = Depends(get_db)) -> dict[str, int]:
-    """Re-analyse every stored note against the current lexicon and library (idempotent)."""
-    analyzer = _analyzer(request)
-    analyzer.invalidate()
-    return recompute_note_analyses(db, lambda text: analyzer.analyze_text(db, text), analyzer.revision(db)).to_dict()
+    """Re-analyse every stored note against the current data and library (idempotent); tags follow."""
+    runtime = request.app.state.runtime
+    return recompute_all(db, _analyzer(request), None if runtime is None else runtime.rules).to_dict()

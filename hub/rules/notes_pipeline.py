@@ -30,7 +30,7 @@ from hub.store.analysis_revisions import (
 )
 from hub.store.db import connect
 from hub.store.events import BatchResult
-from hub.store.library import load_library
+from hub.store.library import RecomputeReport, load_library, recompute_note_analyses
 from hub.store.notes import insert_note, save_analysis
 from hub.store.tx import transaction
 from protocol import Envelope, NoteData
@@ -156,7 +156,8 @@ class StaleAnalyses:
             log.exception("recomputing stale note analyses failed")
             self._update(ok=False, recomputing=False, error=str(exc))
 
-    def run_on(self, conn: sqlite3.Connection, stop: threading.Event | None = None) -> None:
+    def run_on(self, conn: sqlite3.Connection, stop: threading.Event | None = None) -> int:
+        """Recompute the stale analyses on this connection; return how many results changed."""
         revision = self.analyzer.revision(conn)
         stale = count_stale(conn, revision)
         self._update(stale=stale, revision=revision, recomputing=stale > 0)
@@ -177,6 +178,7 @@ class StaleAnalyses:
         if stale:
             log.info("note analyses recomputed: %d in %.1f s, %d changed, %d left", done,
                      time.monotonic() - started, changed, left)  # fmt: skip
+        return changed
 
     def _recompute(self, conn: sqlite3.Connection, notes: list[StaleNote], revision: str) -> int:
         """Analyse a batch outside the transaction, then store it (and follow its tags) in one short one."""
@@ -201,3 +203,12 @@ class StaleAnalyses:
             log.exception("rules failed on recomputed note %s; its tags are left as they were", note_id)
         finally:
             conn.execute("RELEASE follow_tags")
+
+
+def recompute_all(conn: sqlite3.Connection, analyzer: NoteAnalyzer, rules: RulesEngine | None) -> RecomputeReport:
+    """Recompute the stale analyses (their tags follow), then re-analyse every note; the counts cover both."""
+    analyzer.invalidate()
+    refreshed = StaleAnalyses(analyzer, rules).run_on(conn)
+    report = recompute_note_analyses(conn, lambda text: analyzer.analyze_text(conn, text), analyzer.revision(conn))
+    changed = report.changed + refreshed
+    return RecomputeReport(notes=report.notes, changed=changed, unchanged=report.notes - changed)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from hub.settings import HubSettings
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -28,19 +31,30 @@ def _library_or_fail(path: Path) -> Any:
         raise _fail(str(exc)) from None
 
 
-def _with_db(db: Path | None, library_file: Path | None, recompute: bool, export: Path | None) -> None:
-    from hub.rules.analysis import analyze as run
-    from hub.rules.analysis import load_default_context
+def _settings_or_fail(config: Path | None) -> HubSettings | None:
+    """The hub's settings from --config (its analysis_dir, db and rules_file), checked as the hub checks them."""
+    from tourtrace.config_model import ConfigError
+
+    if config is None:
+        return None
+    from hub.settings import load_settings
+
+    try:
+        return load_settings(config, {})
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _with_db(
+    db: Path | None, settings: HubSettings | None, library_file: Path | None, recompute: bool, export: Path | None
+) -> None:
+    from hub.rules.engine import RulesEngine
+    from hub.rules.notes_pipeline import NoteAnalyzer, recompute_all
     from hub.store.db import open_database
-    from hub.store.library import (
-        load_library,
-        recompute_note_analyses,
-        save_library,
-        write_library_file,
-    )
+    from hub.store.library import load_library, save_library, write_library_file
 
     if db is None:
-        raise _fail("--recompute, --import-library and --export-library need --db PATH")
+        raise _fail("--recompute, --import-library and --export-library need --db PATH (or --config hub.yaml)")
     try:
         conn = open_database(db)
     except Exception as exc:
@@ -48,20 +62,24 @@ def _with_db(db: Path | None, library_file: Path | None, recompute: bool, export
     try:
         if library_file is not None:
             save_library(conn, _library_or_fail(library_file))
-        library = load_library(conn) or load_default_context().library
+        analyzer = NoteAnalyzer(settings.analysis_dir if settings else None)
+        library = load_library(conn) or analyzer.context(conn).library
         if export is not None and library is not None:
             write_library_file(library, export)
         if recompute:
-            lexicon = load_default_context().lexicon
-            revision = library.revision() if library else "none"
-            report = recompute_note_analyses(conn, lambda t: run(t, lexicon, library).to_dict(), revision)
-            _print({**report.to_dict(), "revision": revision})
+            rules = RulesEngine.for_hub(settings.rules_file if settings else None, str(db))
+            report = recompute_all(conn, analyzer, rules)
+            _print({**report.to_dict(), "revision": analyzer.revision(conn)})
     finally:
         conn.close()
 
 
 def analyze(
     text: Annotated[str | None, typer.Argument(help="raw recognizer text, e.g. '热 处理 到 h r c 四十五'")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="hub.yaml: use its analysis_dir (plant data), and its db unless --db is given"),
+    ] = None,
     library: Annotated[
         Path | None, typer.Option("--library", help="process library (.yaml or .xlsx) instead of the sample plant's")
     ] = None,
@@ -77,17 +95,22 @@ def analyze(
     ] = None,
 ) -> None:
     """Analyze TEXT and print {normalized, params, signals, lookups, warnings} as JSON."""
+    from hub.rules.analysis import ContextError, load_context
     from hub.rules.analysis import analyze as run
-    from hub.rules.analysis import load_default_context
 
+    settings = _settings_or_fail(config)
     if recompute or import_library or export_library is not None:
         if import_library and library is None:
             raise _fail("--import-library needs --library FILE")
-        _with_db(db, library if import_library else None, recompute, export_library)
+        database = db if db is not None or settings is None else Path(settings.db)
+        _with_db(database, settings, library if import_library else None, recompute, export_library)
         if text is None:
             return
     if text is None:
         raise _fail("give TEXT to analyze (or --recompute --db PATH)")
-    context = load_default_context()
+    try:
+        context = load_context(analysis_dir=Path(settings.analysis_dir) if settings and settings.analysis_dir else None)
+    except ContextError as exc:
+        raise _fail(str(exc)) from None
     chosen = _library_or_fail(library) if library is not None else context.library
     _print(run(text, context.lexicon, chosen).to_dict())

@@ -1,0 +1,132 @@
+"""A hub started on a database whose analyses an older revision made recomputes them in the background.
+
+The database is a real SQLite file filled through the hub's ingest writer; its analyses are then turned into what
+the previous analysis code stored (no `negated`, no 核个价 quote, no hardness in "h 二 c 五十") under an old
+revision, with the tag that old analysis gave. The real hub (real Mosquitto) must bring every analysis to its
+revision, make the tags follow, and open no opportunity, timer or notification.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from firmware_config.local_broker import LocalBroker
+from hub.app import create_app
+from hub.settings import HubSettings
+from hub.store.db import connect
+from hub.store.notes import add_tag
+from tests.api.tourdata import ADMIN_TOKEN, bearer, note, store_events
+
+DECLINED_HARDNESS = "硬度 h r c 五十 不用 了"
+ASKED_PRICE = "麻烦 帮 我们 核 个 价"
+HEARD_HRC = "热处理 h 二 c 五十"
+DECLINED_QUOTE = "不 需要 报价"
+SAME_HARDNESS = "这个 阀 体 得 热 处理 到 h r c 四十五 才 行"
+FILLERS = 110  # with the five above, three batches of 50
+
+
+def _old_result(result: dict[str, Any], text: str) -> dict[str, Any]:
+    """What the previous analysis code stored for a text: no `negated`, and what it did not understand."""
+    old = json.loads(json.dumps(result))
+    for item in old["params"] + old["signals"]:
+        item.pop("negated", None)
+    if text == HEARD_HRC:
+        old["params"] = []
+    if text == ASKED_PRICE:
+        old["signals"] = []
+    return old
+
+
+def _age_analyses(db: Path) -> dict[str, str]:
+    """Rewrite every stored analysis as an older revision made it; return note id → text."""
+    conn = connect(db)
+    try:
+        texts = {}
+        for note_id, body, result in conn.execute(
+            "SELECT e.id, e.body, a.result FROM events e JOIN note_analyses a ON a.note_id = e.id"
+        ).fetchall():
+            text = json.loads(body)["data"]["text"]
+            texts[note_id] = text
+            old = json.dumps(_old_result(json.loads(result), text), ensure_ascii=False, sort_keys=True)
+            conn.execute("UPDATE note_analyses SET result = ?, revision = 'a1.0ld0ld00.000000000000' WHERE note_id = ?",
+                         (old, note_id))  # fmt: skip
+        by_text = {text: note_id for note_id, text in texts.items()}
+        evidence = {"rule": "硬度要求", "event_ids": [by_text[DECLINED_HARDNESS]], "quote": DECLINED_HARDNESS}
+        add_tag(conn, "demo", "V-0001", "热处理需求", "硬度要求", evidence)  # what the old analysis tagged
+        add_tag(conn, "demo", "V-0005", "热处理需求", "硬度要求", {**evidence, "event_ids": [by_text[SAME_HARDNESS]]})
+        return texts
+    finally:
+        conn.close()
+
+
+def _wait(condition: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+    return 0 if exists is None else int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_hub_start_recomputes_old_analyses_tags_follow_and_nothing_is_pushed(
+    tmp_path: Path, broker: LocalBroker
+) -> None:
+    db = tmp_path / "hub.sqlite3"
+    t0 = time.time() - 3600
+    spoken = [(DECLINED_HARDNESS, "V-0001"), (ASKED_PRICE, "V-0002"), (HEARD_HRC, "V-0003"),
+              (DECLINED_QUOTE, "V-0004"), (SAME_HARDNESS, "V-0005")]  # fmt: skip
+    spoken += [("看了 机加工 车间", f"V-1{i:03d}") for i in range(FILLERS)]
+    store_events(db, [note("gate-heat-treat", "R-007", (badge,), text, i + 1, t0 + i)
+                      for i, (text, badge) in enumerate(spoken)])  # fmt: skip
+    texts = _age_analyses(db)
+    assert len(texts) == len(spoken)
+
+    settings = HubSettings(db=str(db), broker=broker.url, admin_token=ADMIN_TOKEN, client_id="hub-stale-test")
+    with TestClient(create_app(settings)) as client:
+
+        def finished() -> dict[str, Any] | None:
+            state = client.get("/api/health").json()["analysis"]
+            return state if state["stale"] == 0 and not state["recomputing"] else None
+
+        state = _wait(finished, "the background recompute")
+        assert state["ok"] and state["recomputed"] == len(spoken) and state["changed"] == 4, state
+        some = next(iter(texts))
+        assert client.get(f"/api/notes/{some}", headers=bearer(ADMIN_TOKEN)).status_code == 200
+        conn = connect(db)
+        try:
+            revision = client.app.state.runtime.notes.revision(conn)  # type: ignore[attr-defined]
+            revisions = {r[0] for r in conn.execute("SELECT revision FROM note_analyses")}
+            assert revisions == {revision} and revision.startswith("a2.")
+            results = {texts[r[0]]: json.loads(r[1]) for r in conn.execute("SELECT note_id, result FROM note_analyses")}
+            assert results[DECLINED_HARDNESS]["params"][0]["negated"] is True
+            assert results[DECLINED_QUOTE]["signals"][0]["negated"] is True
+            assert [s["name"] for s in results[ASKED_PRICE]["signals"]] == ["quote"]
+            assert results[HEARD_HRC]["params"][0]["text"] == "HRC50"
+            tags = {(r[0], r[1]) for r in conn.execute("SELECT badge, tag FROM tags")}
+            assert tags == {("V-0003", "热处理需求"), ("V-0005", "热处理需求")}
+            for table in ("notify_outbox", "rule_outcomes", "rule_timers"):
+                assert _count(conn, table) == 0, table
+        finally:
+            conn.close()
+
+
+def test_a_current_database_has_nothing_to_recompute(tmp_path: Path, broker: LocalBroker) -> None:
+    db = tmp_path / "hub.sqlite3"
+    store_events(db, [note("gate-heat-treat", "R-007", ("V-0001",), SAME_HARDNESS, 1, time.time() - 60)])
+    settings = HubSettings(db=str(db), broker=broker.url, admin_token=ADMIN_TOKEN, client_id="hub-current-test")
+    with TestClient(create_app(settings)) as client:
+        state = _wait(lambda: (s := client.get("/api/health").json()["analysis"])["stale"] == 0 and s, "the count")
+        assert state["recomputed"] == 0 and state["changed"] == 0 and not state["recomputing"]
