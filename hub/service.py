@@ -85,9 +85,10 @@ class HubRuntime:
         self.writer.after_commit.append(self.send_acks)
         self.rules = RulesEngine.for_hub(settings.rules_file, settings.db)
         self.writer.derivers.append(self.rules.derive)  # after notes: rules read the note analysis
+        # Analyses another revision made are recomputed beside ingest, at start and after the library changes.
         self.stale_analyses = StaleAnalyses(self.notes, self.rules)
+        self.notes.on_change.append(lambda: self.stale_analyses.start(settings.db, self.stop_event))
         self._threads: list[threading.Thread] = []
-        self._analysis: threading.Thread | None = None
 
     def ingest_state(self) -> IngestState:
         """Return the broker link's and the writer's state now."""
@@ -158,10 +159,7 @@ class HubRuntime:
             thread.start()
             self._threads.append(thread)
         self.client.start()
-        # Analyses another revision made are recomputed beside ingest; this thread ends when they are done.
-        self._analysis = threading.Thread(target=lambda: self.stale_analyses.run(self.settings.db, self.stop_event),
-                                          name="analysis", daemon=True)  # fmt: skip
-        self._analysis.start()
+        self.stale_analyses.start(self.settings.db, self.stop_event)
         watchdog = threading.Thread(target=self._feed_watchdog, name="watchdog", daemon=True)
         watchdog.start()
         notify_ready()
@@ -180,6 +178,7 @@ class HubRuntime:
         notify_stopping()
         self.client.stop()
         self.stop_event.set()
-        for thread in [*self._threads, *([self._analysis] if self._analysis else [])]:
+        for thread in self._threads:
             thread.join(timeout=10)
+        self.stale_analyses.join(timeout=10)
         self.writer.close()

@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class NoteAnalyzer:
         self._lock = threading.Lock()
         self._context: AnalysisContext | None = None
         self._revision: str | None = None
+        self.on_change: list[Callable[[], None]] = []  # called after invalidate: the revision may differ
 
     def context(self, conn: sqlite3.Connection) -> AnalysisContext:
         """Return the current context, loading the stored library the first time."""
@@ -78,6 +80,8 @@ class NoteAnalyzer:
         with self._lock:
             self._context = None
             self._revision = None
+        for listener in self.on_change:
+            listener()
 
     def revision(self, conn: sqlite3.Connection) -> str:
         """What the analyses made now depend on: code version, data files and library (hashed once per load)."""
@@ -137,6 +141,32 @@ class StaleAnalyses:
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {"ok": True, "stale": None, "recomputing": False, "recomputed": 0,
                                        "changed": 0, "revision": None, "error": ""}  # fmt: skip
+        self._thread: threading.Thread | None = None
+        self._again = False
+
+    def start(self, db_path: str, stop: threading.Event) -> None:
+        """Run in a background thread; asked while one runs, it runs once more after that one."""
+        with self._lock:
+            if self._thread is not None:
+                self._again = True
+                return
+            self._thread = threading.Thread(target=self._runs, args=(db_path, stop), name="analysis", daemon=True)
+            self._thread.start()
+
+    def _runs(self, db_path: str, stop: threading.Event) -> None:
+        while True:
+            self.run(db_path, stop)
+            with self._lock:
+                if not self._again or stop.is_set():
+                    self._thread = None
+                    return
+                self._again = False
+
+    def join(self, timeout: float) -> None:
+        """Wait for the background run to end (after stop was set)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def state(self) -> dict[str, Any]:
         """Return the /api/health probe: {ok, stale, recomputing, recomputed, changed, revision, error}."""

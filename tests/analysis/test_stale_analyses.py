@@ -15,10 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi.testclient import TestClient
 
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
+from hub.rules.analysis import default_library
 from hub.settings import HubSettings
 from hub.store.db import connect
 from hub.store.notes import add_tag
@@ -130,3 +132,26 @@ def test_a_current_database_has_nothing_to_recompute(tmp_path: Path, broker: Loc
     with TestClient(create_app(settings)) as client:
         state = _wait(lambda: (s := client.get("/api/health").json()["analysis"])["stale"] == 0 and s, "the count")
         assert state["recomputed"] == 0 and state["changed"] == 0 and not state["recomputing"]
+
+
+def test_a_library_edit_recomputes_stored_analyses_in_the_background(tmp_path: Path, broker: LocalBroker) -> None:
+    db = tmp_path / "hub.sqlite3"
+    spoken = note("gate-heat-treat", "R-007", ("V-0001",), SAME_HARDNESS, 1, time.time() - 60)
+    store_events(db, [spoken])
+    settings = HubSettings(db=str(db), broker=broker.url, admin_token=ADMIN_TOKEN, client_id="hub-library-test")
+    with TestClient(create_app(settings)) as client:
+        shown = client.get(f"/api/notes/{spoken.id}", headers=bearer(ADMIN_TOKEN)).json()
+        assert [w["kind"] for w in shown["warnings"]] == ["feasibility"]  # the best stock reaches HRC42
+        library = default_library().to_dict()
+        library["stock"].append({"id": "ST-900", "material": "40Cr", "qty": 5, "max_hardness_scale": "HRC",
+                                 "max_hardness": 48})  # fmt: skip
+        text = yaml.safe_dump(library, allow_unicode=True)
+        assert client.put("/api/library", json={"text": text}, headers=bearer(ADMIN_TOKEN)).status_code == 200
+
+        def warnings_now() -> list[Any] | None:
+            found = client.get(f"/api/notes/{spoken.id}", headers=bearer(ADMIN_TOKEN)).json()["warnings"]
+            state = client.get("/api/health").json()["analysis"]
+            return found if not found and state["stale"] == 0 and not state["recomputing"] else None
+
+        _wait(lambda: warnings_now() == [], "the warning to go")
+        assert client.get("/api/health").json()["analysis"]["changed"] == 1
