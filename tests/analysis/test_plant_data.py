@@ -47,6 +47,8 @@ def test_merge_adds_to_lists_and_mappings_replaces_on_request() -> None:
     grammar = merge(shipped["grammar"], {"angles": {"replace": ["倒角"]}, "negation": {"reach": 10}})
     assert grammar["angles"] == ["倒角"] and grammar["negation"]["reach"] == 10
     assert grammar["negation"]["before"] == shipped["grammar"]["negation"]["before"]
+    withdrawn = merge(shipped["grammar"], {"replace": ["改换"]})  # grammar's own `replace` list gains an entry
+    assert withdrawn["replace"] == [*shipped["grammar"]["replace"], "改换"] and withdrawn["angles"]
     grades = merge_grades(shipped["grades"], [{"grade": "Q235", "aliases": ["Q235"]}, {"grade": "TT-PLANT-1"}])
     assert len(grades) == len(shipped["grades"]) + 1
     assert next(g for g in grades if g["grade"] == "Q235") == {"grade": "Q235", "aliases": ["Q235"]}
