@@ -143,6 +143,7 @@ class StaleAnalyses:
                                        "changed": 0, "revision": None, "error": ""}  # fmt: skip
         self._thread: threading.Thread | None = None
         self._again = False
+        self.retry_s = 30.0  # after a failed run
 
     def start(self, db_path: str, stop: threading.Event) -> None:
         """Run in a background thread; asked while one runs, it runs once more after that one."""
@@ -155,7 +156,8 @@ class StaleAnalyses:
 
     def _runs(self, db_path: str, stop: threading.Event) -> None:
         while True:
-            self.run(db_path, stop)
+            if not self.run(db_path, stop) and not stop.wait(self.retry_s):
+                continue  # e.g. the database was locked or unavailable: try again, stale analyses are still served
             with self._lock:
                 if not self._again or stop.is_set():
                     self._thread = None
@@ -177,7 +179,7 @@ class StaleAnalyses:
         with self._lock:
             self._state.update(values)
 
-    def run(self, db_path: str, stop: threading.Event | None = None) -> None:
+    def run(self, db_path: str, stop: threading.Event | None = None) -> bool:
         """Recompute every stale analysis (until stop is set); errors are logged and shown, never raised."""
         try:
             with closing(connect(db_path)) as conn:
@@ -185,12 +187,15 @@ class StaleAnalyses:
         except Exception as exc:
             log.exception("recomputing stale note analyses failed")
             self._update(ok=False, recomputing=False, error=str(exc))
+            return False
+        self._update(ok=True, error="")
+        return True
 
     def run_on(self, conn: sqlite3.Connection, stop: threading.Event | None = None) -> int:
         """Recompute the stale analyses on this connection; return how many results changed."""
         revision = self.analyzer.revision(conn)
         stale = count_stale(conn, revision)
-        self._update(stale=stale, revision=revision, recomputing=stale > 0)
+        self._update(stale=stale, revision=revision, recomputing=stale > 0, recomputed=0, changed=0)
         if stale:
             log.info("analysis revision %s: recomputing %d stored note analyses in the background", revision, stale)
         after, done, changed, started = 0, 0, 0, time.monotonic()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from fastapi.testclient import TestClient
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
 from hub.rules.analysis import default_library
+from hub.rules.notes_pipeline import NoteAnalyzer, StaleAnalyses
 from hub.settings import HubSettings
 from hub.store.db import connect
 from hub.store.notes import add_tag
@@ -155,3 +157,28 @@ def test_a_library_edit_recomputes_stored_analyses_in_the_background(tmp_path: P
 
         _wait(lambda: warnings_now() == [], "the warning to go")
         assert client.get("/api/health").json()["analysis"]["changed"] == 1
+
+
+def test_a_failed_run_is_shown_and_retried(tmp_path: Path) -> None:
+    blocker = tmp_path / "hub"
+    blocker.write_text("not a folder", encoding="utf-8")
+    db = blocker / "hub.sqlite3"
+    stale = StaleAnalyses(NoteAnalyzer(), None)
+    stale.retry_s = 0.05
+    stop = threading.Event()
+    try:
+        stale.start(str(db), stop)
+        failed = _wait(lambda: (s := stale.state())["error"] and s, "the failure to show")
+        assert failed["ok"] is False
+        ready = tmp_path / "ready"
+        store_events(ready / db.name, [note("gate-heat-treat", "R-007", ("V-0001",), SAME_HARDNESS, 1, time.time())])
+        conn = connect(ready / db.name)
+        conn.execute("UPDATE note_analyses SET revision = 'a1.old'")
+        conn.close()
+        blocker.unlink()
+        ready.rename(blocker)  # the database appears whole, already stale
+        done = _wait(lambda: (s := stale.state())["ok"] and s["stale"] == 0 and s, "the retry")
+        assert done["recomputed"] == 1 and done["error"] == ""
+    finally:
+        stop.set()
+        stale.join(timeout=10)
