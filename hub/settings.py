@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from hub.notify.config import ChannelSettings, TemplateSettings
+from hub.rules.analysis import ContextError, load_lexicon
 from protocol.broker_url import BrokerUrl
 from protocol.messages import TapMode
 from tourtrace.broker_settings import BrokerSettings
@@ -65,8 +66,6 @@ class HubSettings(Settings):
     @classmethod
     def _analysis_data(cls, folder: str | None) -> str | None:
         if folder is not None:
-            from hub.rules.analysis import ContextError, load_lexicon
-
             try:
                 load_lexicon(Path(folder))
             except ContextError as exc:
