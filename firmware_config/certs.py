@@ -64,7 +64,7 @@ def check_hub_names(names: list[str]) -> list[x509.GeneralName]:
             continue
         except ValueError:
             pass
-        if not _DNS_RE.match(name):
+        if not _DNS_RE.fullmatch(name):
             raise CertError(f"--hub-name {name!r}: not a DNS name or IP address")
         entries.append(x509.DNSName(name.lower()))
     return entries

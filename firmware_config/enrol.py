@@ -82,7 +82,7 @@ class Enrolment:
 
 def check_id(value: str, flag: str) -> None:
     """Raise EnrolError unless value is a valid site/station id."""
-    if not ID_RE.match(value):
+    if not ID_RE.fullmatch(value):
         raise EnrolError(
             f"{flag} {value!r}: expected lower-case letters, digits and '-', 1-32 chars ([a-z0-9][a-z0-9-]{{0,31}})"
         )

@@ -25,7 +25,9 @@ from hub.api import (
     routes_rules,
     routes_visits,
 )
+from hub.api.guard import RequestGuard
 from hub.auth.roles import token_lookup
+from hub.auth.session import session_principal
 from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
@@ -65,6 +67,8 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.state.runtime_hooks = []
     app.state.runtime_hooks.append(notify_hook(settings))
     app.state.token_lookup = token_lookup(settings.db)
+    app.state.session_lookup = session_principal
+    app.add_middleware(RequestGuard)
     probes: dict[str, Callable[[], dict[str, Any]]] = {}
     app.state.health_probes = probes
     probes["rules"] = routes_rules.health_probe(app)

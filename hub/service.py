@@ -48,6 +48,7 @@ class IngestState:
     last_error: str
     retries: int
     lag_s: float  # station time to hub commit of the newest stored event
+    dead_workers: tuple[str, ...] = ()  # threads of the hub that stopped: ingest is down until a restart
 
 
 class HubRuntime:
@@ -95,7 +96,16 @@ class HubRuntime:
         stats = self.writer.stats
         return IngestState(self.client.connected.is_set(), self.client.last_error, self.client.restarts,
                            stats.queue_depth(), stats.messages, stats.last_error, stats.retries,
-                           stats.last_lag_s)  # fmt: skip
+                           stats.last_lag_s, self.dead_workers())  # fmt: skip
+
+    def dead_workers(self) -> tuple[str, ...]:
+        """Return the names of the hub's worker threads that have stopped (none while the hub is running)."""
+        if self.stop_event.is_set():
+            return ()
+        dead = [thread.name for thread in self._threads if not thread.is_alive()]
+        if self._threads and not self.client.alive:
+            dead.append("receiver-relay")
+        return tuple(dead)
 
     def request_resend(self) -> None:
         """The broker has no session of ours (first start, or it lost it): anything queued for us is gone, so
@@ -168,7 +178,7 @@ class HubRuntime:
         """Feed the systemd watchdog only while the ingest and sweep threads are alive."""
         interval = watchdog_interval_s() or 30.0
         while not self.stop_event.wait(interval):
-            if all(thread.is_alive() for thread in self._threads) and self.client.alive:
+            if not self.dead_workers():
                 notify_watchdog()
             else:
                 log.error("an ingest thread died; withholding the systemd watchdog so the hub is restarted")

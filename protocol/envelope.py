@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,8 @@ EVENT_KINDS = ("tap", "note", "status", "config")
 
 Data = TapData | NoteData | StatusData | ConfigData
 _DATA_TYPES: dict[str, Any] = {"tap": TapData, "note": NoteData, "status": StatusData, "config": ConfigData}
-_ulid_match = ULID_RE.match
-_id_match = ID_RE.match
+_ulid_match = ULID_RE.fullmatch
+_id_match = ID_RE.fullmatch
 
 
 @dataclass(frozen=True)
@@ -107,13 +108,11 @@ class Envelope:
         if type(station) is not str or not _id_match(station):
             station = check_id(station, "station")
         seq = get("seq")
-        if type(seq) is not int or seq < 0:
+        if type(seq) is not int or seq < 0 or seq > f.INT_MAX:
             seq = f.get_int(obj, "seq")
-        boot = get("boot")
-        if type(boot) is not str:
-            boot = f.get_str(obj, "boot")
+        boot = f.get_name(obj, "boot", "")
         mono_ms = get("mono_ms")
-        if type(mono_ms) is not int or mono_ms < 0:
+        if type(mono_ms) is not int or mono_ms < 0 or mono_ms > f.INT_MAX:
             mono_ms = f.get_int(obj, "mono_ms")
         clock_synced = get("clock_synced")
         if clock_synced is not True and clock_synced is not False:
@@ -146,6 +145,8 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise ContractError(f"payload: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ContractError(f"payload: bad JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise ContractError("payload: JSON nested too deeply") from None
     envelope = Envelope.from_dict(obj)
     if (envelope.site, envelope.station, envelope.kind) != (parsed_topic.site, parsed_topic.station, parsed_topic.kind):
         for name in ("site", "station", "kind"):
@@ -156,7 +157,29 @@ def decode(topic: str, payload: bytes) -> Envelope:
     return envelope
 
 
-_JSON = json.JSONDecoder()
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ContractError(f"payload: number {text[:20]!r} is out of range (finite floats only)")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 20:  # Python would parse up to 4,300 digits; the store holds 64-bit integers
+        raise ContractError(f"payload: integer {text[:20]}... is out of range (64-bit integers only)")
+    value = int(text)
+    if not -f.INT_MAX - 1 <= value <= f.INT_MAX:
+        raise ContractError(f"payload: integer {text} is out of range (64-bit integers only)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ContractError(f"payload: {name} is not JSON (non-finite numbers are refused)")
+
+
+# NaN and Infinity (which json.dumps writes) and numbers the store cannot hold are refused wherever they appear
+_HOOKS: dict[str, Any] = {"parse_float": _finite_float, "parse_int": _bounded_int, "parse_constant": _no_constant}
+_JSON = json.JSONDecoder(**_HOOKS)
 
 
 def _parse_json(text: str) -> Any:
@@ -164,5 +187,5 @@ def _parse_json(text: str) -> Any:
     try:
         obj, end = _JSON.raw_decode(text)
     except json.JSONDecodeError:
-        return json.loads(text)  # leading whitespace, or broken: json.loads accepts it or says exactly why not
-    return obj if end == len(text) else json.loads(text)
+        return json.loads(text, **_HOOKS)  # leading whitespace, or broken: json.loads accepts it or says why not
+    return obj if end == len(text) else json.loads(text, **_HOOKS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 from protocol.errors import ContractError
 
 _MISSING = object()
+INT_MAX = 2**63 - 1  # what an SQLite INTEGER holds: every integer on the wire is bounded by it
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 HEX_RE = re.compile(r"^[0-9A-F]{2,64}$")
-_hex_match = HEX_RE.match
+_hex_match = HEX_RE.fullmatch
 
 
 def _join(path: str, key: str) -> str:
@@ -43,13 +46,28 @@ def get_str(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = F
     return value
 
 
-def get_int(obj: Mapping[str, Any], key: str, path: str = "", minimum: int | None = 0) -> int:
-    """Read an integer field (booleans are not integers here)."""
+def has_control(value: str) -> bool:
+    """Tell whether text holds a control character (C0, DEL, C1, or a Unicode line/paragraph separator)."""
+    return _CONTROL_RE.search(value) is not None
+
+
+def get_name(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = False) -> Any:
+    """Read an identifier-like string field (badge id, zone): no control characters, at most 256 characters."""
+    value = get_str(obj, key, path, optional)
+    if value is not None and (len(value) > 256 or has_control(value)):
+        raise ContractError(f"{_join(path, key)}: expected at most 256 printable characters, got {value[:40]!r}")
+    return value
+
+
+def get_int(obj: Mapping[str, Any], key: str, path: str = "", minimum: int | None = 0, maximum: int = INT_MAX) -> int:
+    """Read an integer field (booleans are not integers here), bounded by what the store holds."""
     value = _get(obj, key, path, False)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ContractError(f"{_join(path, key)}: expected integer, got {type(value).__name__}")
     if minimum is not None and value < minimum:
         raise ContractError(f"{_join(path, key)}: expected integer >= {minimum}, got {value}")
+    if value > maximum or value < -INT_MAX - 1:
+        raise ContractError(f"{_join(path, key)}: expected integer <= {maximum}, got {value}")
     return value
 
 
@@ -60,6 +78,8 @@ def get_number(obj: Mapping[str, Any], key: str, path: str = "", optional: bool 
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ContractError(f"{_join(path, key)}: expected number, got {type(value).__name__}")
+    if (isinstance(value, float) and not math.isfinite(value)) or (isinstance(value, int) and abs(value) > INT_MAX):
+        raise ContractError(f"{_join(path, key)}: expected a finite number, got {value!r}")
     return value
 
 
@@ -106,6 +126,8 @@ def get_str_list(obj: Mapping[str, Any], key: str, path: str = "") -> tuple[str,
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise ContractError(f"{_join(path, key)}[{index}]: expected string, got {type(item).__name__}")
+        if len(item) > 256 or has_control(item):
+            raise ContractError(f"{_join(path, key)}[{index}]: expected at most 256 printable characters")
     return tuple(items)
 
 

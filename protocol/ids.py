@@ -39,4 +39,4 @@ def new_ulid(now_ms: int | None = None) -> str:
 
 def is_ulid(value: object) -> bool:
     """Tell whether value is a well-formed ULID string."""
-    return isinstance(value, str) and bool(ULID_RE.match(value))
+    return isinstance(value, str) and bool(ULID_RE.fullmatch(value))

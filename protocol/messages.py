@@ -17,6 +17,8 @@ ROLES = ("visitor", "rep")
 TRIGGERS = ("rep_badge", "button")
 TapMode = Literal["toggle", "enter_only"]  # the type settings models validate with
 TAP_MODES: tuple[str, ...] = get_args(TapMode)
+MAX_DEBOUNCE_S = 3600
+MAX_DWELL_TIMEOUT_S = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,7 @@ class BadgeNdef:
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data.ndef") -> BadgeNdef:
         get = obj.get
-        badge_id = get("badge_id")
-        if type(badge_id) is not str:
-            badge_id = f.get_str(obj, "badge_id", path)
+        badge_id = f.get_name(obj, "badge_id", path)
         role = get("role")
         if type(role) is not str or role not in ROLES:
             role = f.get_choice(obj, "role", ROLES, path)
@@ -73,16 +73,10 @@ class TapData:
         uid = get("uid")
         if type(uid) is not str or not f.is_hex(uid):
             uid = f.get_hex(obj, "uid", path)
-        tag_type = get("tag_type")
-        if type(tag_type) is not str:
-            tag_type = f.get_str(obj, "tag_type", path)
-        zone = get("zone")
-        if type(zone) is not str:
-            zone = f.get_str(obj, "zone", path)
+        tag_type = f.get_name(obj, "tag_type", path)
+        zone = f.get_name(obj, "zone", path)
         badge = None if ndef is None else BadgeNdef.from_dict(ndef, f"{path}.ndef")
-        reader = get("reader")
-        if type(reader) is not str:
-            reader = f.get_str(obj, "reader", path)
+        reader = f.get_name(obj, "reader", path)
         return cls(uid=uid, tag_type=tag_type, zone=zone, ndef=badge, reader=reader)
 
 
@@ -161,7 +155,7 @@ class NoteData:
         audio = f.get_object(obj, "audio", path, optional=True)
         return cls(
             trigger=f.get_choice(obj, "trigger", TRIGGERS, path),
-            rep_badge=f.get_str(obj, "rep_badge", path, optional=True),
+            rep_badge=f.get_name(obj, "rep_badge", path, optional=True),
             visitor_badges=f.get_str_list(obj, "visitor_badges", path),
             duration_ms=f.get_int(obj, "duration_ms", path),
             sample_rate=f.get_int(obj, "sample_rate", path, minimum=1),
@@ -251,8 +245,8 @@ class NoteSettings:
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data.note") -> NoteSettings:
         return cls(
-            max_s=f.get_int(obj, "max_s", path, minimum=1),
-            silence_ms=f.get_int(obj, "silence_ms", path, minimum=100),
+            max_s=f.get_int(obj, "max_s", path, minimum=1, maximum=3600),
+            silence_ms=f.get_int(obj, "silence_ms", path, minimum=100, maximum=60_000),
             vocabulary=f.get_str_list(obj, "vocabulary", path),
         )
 
@@ -281,13 +275,13 @@ class ConfigData:
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data") -> ConfigData:
         debounce = f.get_number(obj, "debounce_s", path)
-        if debounce < 0:
-            raise ContractError(f"{path}.debounce_s: expected >= 0, got {debounce}")
+        if not 0 <= debounce <= MAX_DEBOUNCE_S:
+            raise ContractError(f"{path}.debounce_s: expected 0 to {MAX_DEBOUNCE_S}, got {debounce}")
         return cls(
             rev=f.get_int(obj, "rev", path),
-            zone=f.get_str(obj, "zone", path),
+            zone=f.get_name(obj, "zone", path),
             debounce_s=float(debounce),
             tap_mode=f.get_choice(obj, "tap_mode", TAP_MODES, path),
-            dwell_timeout_s=f.get_int(obj, "dwell_timeout_s", path, minimum=1),
+            dwell_timeout_s=f.get_int(obj, "dwell_timeout_s", path, minimum=1, maximum=MAX_DWELL_TIMEOUT_S),
             note=NoteSettings.from_dict(f.get_object(obj, "note", path), f"{path}.note"),
         )

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 _RFC3339_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$",
+    re.ASCII,  # \d is 0-9 only: no full-width or other Unicode digits
 )
 
 
@@ -26,7 +27,7 @@ def format_rfc3339(moment: datetime) -> str:
 @lru_cache(maxsize=4096)  # an event's ts is parsed at validation, storage and rule evaluation
 def parse_rfc3339(value: str) -> datetime:
     """Parse RFC 3339 text into an aware datetime; raise ValueError when it is not RFC 3339."""
-    match = _RFC3339_RE.match(value)
+    match = _RFC3339_RE.fullmatch(value)
     if match is None:
         raise ValueError(f"not an RFC 3339 time with offset: {value!r}")
     fraction, offset = match.group(1, 2)  # datetime wants 6 fraction digits and a numeric offset

@@ -16,7 +16,7 @@ SUBSCRIBE_ALL = f"{PREFIX}/+/+/+"
 
 def check_id(value: object, path: str) -> str:
     """Return value when it is a valid site or station id, else raise ContractError naming path."""
-    if not isinstance(value, str) or not ID_RE.match(value):
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
         raise ContractError(f"{path}: expected id matching [a-z0-9][a-z0-9-]{{0,31}}, got {value!r}")
     return value
 

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from hub.api.deps import get_db
+from hub.auth.principal import optional_principal
 from hub.auth.roles import fleet_readers
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
@@ -19,7 +20,10 @@ router = APIRouter()
 
 @router.get("/api/health")
 def health(request: Request) -> dict[str, Any]:
-    """Liveness, broker connection and database state (no token needed; answers even when the database cannot)."""
+    """Liveness, broker connection and database state (no token needed; answers even when the database cannot).
+
+    Without a token it says only what is up and what is not: the broker URL, file paths and error texts are
+    for logged-in callers."""
     runtime = request.app.state.runtime
     db_ok, db_error = True, ""
     try:
@@ -32,13 +36,24 @@ def health(request: Request) -> dict[str, Any]:
     if runtime is not None:
         state = runtime.ingest_state()
         broker.update(connected=state.connected, error=state.broker_error, receiver_restarts=state.receiver_restarts)
-        ingest = {"queue": state.queue, "messages": state.messages, "last_error": state.last_error,
-                  "retries": state.retries}  # fmt: skip
+        last_error = state.last_error
+        if state.dead_workers:
+            last_error = f"stopped: {', '.join(state.dead_workers)} (restart the hub)"
+        ingest = {"queue": state.queue, "messages": state.messages, "last_error": last_error,
+                  "retries": state.retries, "dead_workers": list(state.dead_workers)}  # fmt: skip
     checks = [db_ok, broker["connected"], not ingest.get("last_error")]
     extra = {name: probe() for name, probe in request.app.state.health_probes.items()}
     healthy = all(checks) and all(item.get("ok", True) for item in extra.values())
-    return {"status": "ok" if healthy else "degraded", "broker": broker, "db": {"ok": db_ok, "error": db_error},
+    body = {"status": "ok" if healthy else "degraded", "broker": broker, "db": {"ok": db_ok, "error": db_error},
             "ingest": ingest, **extra}  # fmt: skip
+    return body if optional_principal(request) is not None else _public(body)
+
+
+def _public(body: dict[str, Any]) -> dict[str, Any]:
+    """Drop what tells an anonymous caller where things are: URLs, paths and error texts (they name both)."""
+    hidden = ("url", "file", "error", "last_error")
+    return {key: _public(value) if isinstance(value, dict) else value for key, value in body.items()
+            if key not in hidden}  # fmt: skip
 
 
 @router.get("/api/stations", dependencies=[Depends(fleet_readers)])

@@ -35,7 +35,7 @@ def token_lookup(db_path: str) -> Callable[[str], Principal | None]:
             return None
         finally:
             conn.close()
-        if row is None:
+        if row is None or row["kind"] != "api":  # a session secret is no bearer token
             return None
         return Caller(row["name"], row["role"], row["rep_badge"], row["id"])
 

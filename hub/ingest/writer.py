@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from hub.ingest.client import InMessage
 from hub.ingest.validate import classify
 from hub.store.db import open_database
-from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event
+from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event, merge_results
 from hub.store.stations import record_status, touch_station
 from hub.store.tx import transaction
 from hub.store.visits import rebuild_badge, station_rules
@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 SigCheck = Callable[[Envelope], bool | None]
 Deriver = Callable[[sqlite3.Connection, BatchResult], None]
 AfterCommit = Callable[[BatchResult], None]
+
+
+def is_environmental(exc: BaseException) -> bool:
+    """Tell a failure of the database itself (locked, read-only, disk full, I/O), which is retried with the same
+    batch, from one caused by a message's content, which only that message pays for."""
+    return type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError, MemoryError)
 
 
 @dataclass
@@ -156,25 +162,60 @@ class IngestWriter:
                 if not pending:
                     continue
             try:
-                result = self.store(pending)
-            except sqlite3.Error as exc:
-                self.stats.last_error = f"database: {exc}"
-                self.stats.retries += 1
-                log.error("cannot store %d messages (%s); not acknowledging, retrying in %.1fs", len(pending), exc,
-                          backoff)  # fmt: skip
+                result = self._store_isolating(pending)
+            except Exception as exc:  # the database itself failed: nothing acknowledged, the same batch again
+                self._retry_later(pending, exc, backoff)
                 if stop.wait(backoff):
                     break
                 backoff = min(backoff * 2, 5.0)
                 self._reopen()
                 continue
-            self.ack(pending)
-            for hook in self.after_commit:
-                try:
-                    hook(result)
-                except Exception:
-                    log.exception("after-commit hook failed")
-            self._note_batch(pending, result)
+            self._acknowledge(pending, result)
             pending, backoff = [], 0.1
+
+    def _store_isolating(self, batch: list[InMessage]) -> BatchResult:
+        """Store a batch; if one of its messages makes the store fail, store them one by one instead."""
+        try:
+            return self.store(batch)
+        except Exception as exc:
+            if is_environmental(exc):
+                raise
+            log.warning("a batch failed on one of its messages (%s: %s); storing one by one", type(exc).__name__,
+                        exc)  # fmt: skip
+        return self.store_one_by_one(batch)
+
+    def _retry_later(self, pending: list[InMessage], exc: Exception, backoff: float) -> None:
+        self.stats.last_error = f"database: {exc}"
+        self.stats.retries += 1
+        log.error("cannot store %d messages (%s); not acknowledging, retrying in %.1fs", len(pending), exc, backoff)
+
+    def _acknowledge(self, pending: list[InMessage], result: BatchResult) -> None:
+        self.ack(pending)
+        for hook in self.after_commit:
+            try:
+                hook(result)
+            except Exception:
+                log.exception("after-commit hook failed")
+        self._note_batch(pending, result)
+
+    def store_one_by_one(self, batch: list[InMessage]) -> BatchResult:
+        """Store each message in its own transaction; one the store refuses becomes a dead letter with the reason.
+
+        Raise (nothing of the failing message committed) only on an error of the database itself."""
+        total = BatchResult()
+        for message in batch:
+            try:
+                merge_results(total, self.store([message]))
+            except Exception as exc:
+                if is_environmental(exc):
+                    raise
+                log.error("message on %s cannot be stored (%s: %s); dead-lettered", message.topic,
+                          type(exc).__name__, exc)  # fmt: skip
+                letter = DeadLetter(message.topic, f"store: {type(exc).__name__}: {exc}"[:500], message.payload,
+                                    now_rfc3339())  # fmt: skip
+                with transaction(self.conn):
+                    insert_dead_letters(self.conn, [letter], total)
+        return total
 
     def _reopen(self) -> None:
         """Drop the write connection; the next batch opens a fresh one.

@@ -31,15 +31,15 @@ class Badge:
 def check_badge(badge: Badge) -> list[str]:
     """Return every problem with a badge, each naming its field."""
     errors = []
-    if not _ID.match(badge.badge_id):
+    if not _ID.fullmatch(badge.badge_id):
         errors.append(f"badge_id: expected 1-64 letters, digits or _.:- , got {badge.badge_id!r}")
     if badge.role not in BADGE_ROLES:
         errors.append(f"role: expected one of visitor|rep, got {badge.role!r}")
-    if badge.role == "visitor" and badge.visitor is not None and not _ID.match(badge.visitor):
+    if badge.role == "visitor" and badge.visitor is not None and not _ID.fullmatch(badge.visitor):
         errors.append(f"visitor: expected 1-64 letters, digits or _.:- , got {badge.visitor!r}")
     if badge.role == "rep" and badge.visitor:
         errors.append("visitor: a rep badge has no visitor id")
-    if badge.rep is not None and not _ID.match(badge.rep):
+    if badge.rep is not None and not _ID.fullmatch(badge.rep):
         errors.append(f"rep: expected a rep badge id, got {badge.rep!r}")
     if len(badge.name) > 100:
         errors.append("name: at most 100 characters")

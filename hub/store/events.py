@@ -33,6 +33,20 @@ class BatchResult:
     stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
 
 
+def merge_results(total: BatchResult, part: BatchResult) -> None:
+    """Add what one committed part of a batch changed to the batch's total."""
+    for kind, count in part.stored.items():
+        total.stored[kind] = total.stored.get(kind, 0) + count
+    total.duplicates += part.duplicates
+    total.dead_letters += part.dead_letters
+    for key, since in part.new_taps.items():
+        total.new_taps[key] = min(since, total.new_taps.get(key, since))
+    total.new_events.extend(part.new_events)
+    for place, ids in part.stored_ids.items():
+        total.stored_ids.setdefault(place, []).extend(ids)
+    total.stations_seen |= part.stations_seen
+
+
 def badge_key(data: TapData) -> str:
     """Return the badge a tap counts for: its badge_id, else the tag UID."""
     return data.ndef.badge_id if data.ndef is not None else data.uid

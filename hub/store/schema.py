@@ -236,6 +236,12 @@ def _v9_station_retired_at(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE stations ADD COLUMN retired_at TEXT")
 
 
+def _v10_security_session_parent(conn: sqlite3.Connection) -> None:
+    """A browser session remembers the API token it was opened with, so revoking the token ends it."""
+    conn.execute("ALTER TABLE tokens ADD COLUMN parent_id INTEGER REFERENCES tokens(id)")
+    conn.execute("UPDATE tokens SET revoked_at = COALESCE(revoked_at, created_at) WHERE kind = 'session'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -246,6 +252,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v7_dwell_index,
     _v8_seq_gaps,
     _v9_station_retired_at,
+    _v10_security_session_parent,
 ]
 
 

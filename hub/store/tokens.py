@@ -25,14 +25,17 @@ def create_token(
     rep_badge: str | None = None,
     kind: str = "api",
     ttl_s: float | None = None,
+    parent_id: int | None = None,
 ) -> tuple[int, str]:
-    """Create a token and return (id, secret); the secret is shown once and never stored."""
+    """Create a token and return (id, secret); the secret is shown once and never stored.
+
+    A session names the API token it was opened with (`parent_id`): it lives only as long as that token."""
     secret = f"tt_{secrets.token_urlsafe(32)}"
     expires = None if ttl_s is None else time.time() + ttl_s
     cursor = conn.execute(
-        "INSERT INTO tokens(token_hash, name, role, rep_badge, kind, created_at, created_by, expires_epoch)"
-        " VALUES (?,?,?,?,?,?,?,?)",
-        (hash_token(secret), name, role, rep_badge, kind, now_rfc3339(), created_by, expires),
+        "INSERT INTO tokens(token_hash, name, role, rep_badge, kind, created_at, created_by, expires_epoch,"
+        " parent_id) VALUES (?,?,?,?,?,?,?,?,?)",
+        (hash_token(secret), name, role, rep_badge, kind, now_rfc3339(), created_by, expires, parent_id),
     )
     return int(cursor.lastrowid or 0), secret
 
@@ -40,9 +43,11 @@ def create_token(
 def find_token(conn: sqlite3.Connection, secret: str) -> dict[str, Any] | None:
     """Return the live (not revoked, not expired) token row for a secret."""
     row = conn.execute(
-        "SELECT id, name, role, rep_badge, kind FROM tokens WHERE token_hash=? AND revoked_at IS NULL"
-        " AND (expires_epoch IS NULL OR expires_epoch > ?)",
-        (hash_token(secret), time.time()),
+        "SELECT t.id, t.name, t.role, t.rep_badge, t.kind, t.parent_id FROM tokens t"
+        " LEFT JOIN tokens p ON p.id = t.parent_id"
+        " WHERE t.token_hash=? AND t.revoked_at IS NULL AND (t.expires_epoch IS NULL OR t.expires_epoch > ?)"
+        " AND (t.parent_id IS NULL OR (p.revoked_at IS NULL AND (p.expires_epoch IS NULL OR p.expires_epoch > ?)))",
+        (hash_token(secret), time.time(), time.time()),
     ).fetchone()
     return None if row is None else dict(row)
 
@@ -56,10 +61,11 @@ def list_tokens(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def revoke_token(conn: sqlite3.Connection, token_id: int) -> bool:
-    """Revoke a token; return False when there is no such live token."""
-    cursor = conn.execute(
-        "UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL AND kind='api'", (now_rfc3339(), token_id)
-    )
+    """Revoke a token and every session opened with it; return False when there is no such live token."""
+    now = now_rfc3339()
+    cursor = conn.execute("UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL AND kind='api'",
+                          (now, token_id))  # fmt: skip
+    conn.execute("UPDATE tokens SET revoked_at=? WHERE parent_id=? AND revoked_at IS NULL", (now, token_id))
     return cursor.rowcount == 1
 
 

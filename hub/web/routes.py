@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS, visible_visitors
+from hub.auth.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, rep_badges_of, visitor_card, visitor_of_badge
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
@@ -22,7 +23,6 @@ from hub.store.visitors import list_visitors, resolve_visitor
 from hub.web import views
 from hub.web.i18n import LANGS, translator
 from hub.web.problems import hub_problems
-from hub.web.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
 
 HERE = Path(__file__).parent
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
@@ -102,16 +102,24 @@ async def login_submit(request: Request) -> Response:
     if cookie is None:
         return _render(request, "login.html", None, 401, next=target, failed=True)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, cookie, max_age=SESSION_TTL_S, httponly=True, samesite="lax")
+    response.set_cookie(COOKIE, cookie, max_age=SESSION_TTL_S, httponly=True, samesite="lax",
+                        secure=behind_tls(request))  # fmt: skip
     return response
 
 
-@router.get("/logout")
+@router.post("/logout")
 def logout_page(request: Request) -> Response:
+    """End the session (a POST: a link or an image elsewhere cannot log anyone out)."""
     logout(request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response
+
+
+def behind_tls(request: Request) -> bool:
+    """Whether the browser reached the hub over HTTPS (directly or through a proxy that says so)."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
 
 
 def _visible_badges(conn: sqlite3.Connection, session: Session) -> set[str] | None:

@@ -18,7 +18,7 @@ def test_unusable_database_is_a_503_that_says_why_and_health_still_answers(tmp_p
     visits = client.get("/api/visits", headers=bearer(ADMIN_TOKEN))
     assert visits.status_code == 503
     assert visits.json() == {"detail": "database unavailable: unable to open database file"}
-    health = client.get("/api/health")
+    health = client.get("/api/health", headers=bearer(ADMIN_TOKEN))
     assert health.status_code == 200
     assert health.json()["status"] == "degraded"
     assert health.json()["db"] == {"ok": False, "error": "unable to open database file"}

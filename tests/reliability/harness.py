@@ -128,7 +128,7 @@ class HubProcess(Proc):
             return False
 
     def health(self) -> dict[str, Any]:
-        response = httpx.get(f"{self.base_url}/api/health", timeout=5)
+        response = httpx.get(f"{self.base_url}/api/health", timeout=5, headers={"Authorization": f"Bearer {TOKEN}"})
         response.raise_for_status()
         return dict(response.json())
 

@@ -7,7 +7,6 @@ import re
 from fastapi.testclient import TestClient
 
 from hub.web.views import highlight
-from tests.api.tourdata import bearer
 
 
 def login(client: TestClient, token: str) -> None:
@@ -90,13 +89,19 @@ def test_notes_search_and_badge_page(client: TestClient, tokens: dict[str, str])
     assert client.get("/notify").status_code == 200 and client.get("/rules").status_code == 200
 
 
-def test_session_is_a_bearer_for_page_scripts_and_logout_ends_it(client: TestClient, tokens: dict[str, str]) -> None:
+def test_page_scripts_use_cookie_and_csrf_and_logout_ends_it(client: TestClient, tokens: dict[str, str]) -> None:
     login(client, tokens["manager"])
-    secret = re.search(r'name="tt-token" content="([^"]+)"', client.get("/board").text)
-    assert secret
-    assert client.get("/api/badges", headers=bearer(secret.group(1))).status_code == 200
-    client.get("/logout")
-    assert client.get("/api/badges", headers=bearer(secret.group(1))).status_code == 401
+    page = client.get("/board").text
+    assert "tt-token" not in page and client.cookies["tt_session"].rpartition(".")[0] not in page
+    csrf = re.search(r'name="tt-csrf" content="([^"]+)"', page)
+    assert csrf
+    assert client.get("/api/badges").status_code == 200  # the cookie alone reads
+    badge = {"badge_id": "V-CSRF", "role": "visitor"}
+    assert client.post("/api/badges", json=badge).status_code == 401  # a change needs the page's CSRF token
+    assert client.post("/api/badges", json=badge, headers={"X-CSRF-Token": csrf.group(1)}).status_code == 200
+    assert client.get("/logout").status_code == 405  # a link cannot log anyone out
+    client.post("/logout")
+    assert client.get("/api/badges").status_code == 401
     assert client.get("/board", follow_redirects=False).status_code == 303
 
 

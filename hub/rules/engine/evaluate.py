@@ -7,6 +7,17 @@ from typing import Any
 
 from hub.rules.engine.model import Action, ActionSpec, Context, EventFacts, ParamCond, Rule, RuleSet, When
 
+EARLIEST_PLAUSIBLE_EPOCH = 1_577_836_800.0  # 2020-01-01: a station clock before this was never set
+MAX_CLOCK_AHEAD_S = 86_400.0
+
+
+def timer_start(ts_epoch: float, now: float) -> float:
+    """Return when a follow-up timer starts: the event's time, or the hub's when the station clock is implausible
+    (a note stamped 0001-01-01 must not start a timer that is already due)."""
+    if EARLIEST_PLAUSIBLE_EPOCH <= ts_epoch <= now + MAX_CLOCK_AHEAD_S:
+        return ts_epoch
+    return now
+
 
 def _bounds(value: Any) -> tuple[float, float] | None:
     if isinstance(value, bool):
@@ -173,7 +184,7 @@ def evaluate(rule_set: RuleSet, facts: EventFacts, context: Context) -> list[Act
                 actions.append(Action(rule=rule.name, kind="timer", value=waiting.after,
                                       key=f"{rule.name}|timer|{facts.event_id}", site=facts.site,
                                       event_id=facts.event_id, rep=facts.rep,
-                                      due_epoch=facts.ts_epoch + waiting.within_hours * 3600,
+                                      due_epoch=timer_start(facts.ts_epoch, context.now) + waiting.within_hours * 3600,
                                       evidence=evidence))  # fmt: skip
             continue
         actions += build_actions(rule, rule.then if ok else rule.otherwise, facts, evidence)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -49,7 +50,7 @@ class _Checker:
     def value(self, node: Node) -> Any:
         try:
             return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # ValueError: e.g. an integer of more than 4,300 digits
             return None
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...]) -> dict[str, tuple[Node, Node]] | None:
@@ -80,6 +81,9 @@ class _Checker:
         value = self.value(node) if isinstance(node, ScalarNode) else None
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(node, f"{where}: expected a number")
+            return None
+        if not math.isfinite(value) or abs(value) > 1e15:
+            self.error(node, f"{where}: expected a finite number (at most 1e15), got {node.value}")
             return None
         if positive and value <= 0:
             self.error(node, f"{where}: must be > 0")
@@ -271,13 +275,18 @@ def parse_rules(text: str, file: str = "<text>") -> RuleSet:
         raise RulesInvalid([RuleError(file, line, column, f"invalid YAML: {exc.problem or exc}")]) from None
     except yaml.YAMLError as exc:
         raise RulesInvalid([RuleError(file, 1, 1, f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise RulesInvalid([RuleError(file, 1, 1, "invalid YAML: nested too deeply")]) from None
     finally:
         loader.dispose()
     if root is None:
         raise RulesInvalid([RuleError(file, 1, 1, "empty rules file: expected 'rules:' with a list of rules")])
     check = _Checker(file, loader)
     names: set[str] = set()
-    rules = [_rule(check, node, index, names) for index, node in enumerate(_rule_set_node(check, root))]
+    try:
+        rules = [_rule(check, node, index, names) for index, node in enumerate(_rule_set_node(check, root))]
+    except RecursionError:
+        raise RulesInvalid([RuleError(file, 1, 1, "invalid YAML: nested too deeply")]) from None
     if check.errors:
         raise RulesInvalid(check.errors)
     return RuleSet(tuple(r for r in rules if r is not None), file)

@@ -1,11 +1,12 @@
-// TourTrace dashboard: fragment refresh, ticking dwell clocks, and calls to the JSON API with the session token.
+// TourTrace dashboard: fragment refresh, ticking dwell clocks, and calls to the JSON API with the session cookie
+// (calls that change something also send the page's CSRF token).
 (function () {
   "use strict";
-  var meta = document.querySelector('meta[name="tt-token"]');
-  var token = meta ? meta.content : "";
+  var meta = document.querySelector('meta[name="tt-csrf"]');
+  var csrf = meta ? meta.content : "";
 
   function api(method, url, body) {
-    var options = { method: method, headers: { Authorization: "Bearer " + token } };
+    var options = { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -49,7 +50,7 @@
   document.querySelectorAll("[data-download]").forEach(function (link) {
     link.addEventListener("click", function (event) {
       event.preventDefault();
-      fetch(link.getAttribute("href"), { headers: { Authorization: "Bearer " + token } })
+      fetch(link.getAttribute("href"), { credentials: "same-origin" })
         .then(function (r) { return r.blob(); })
         .then(function (blob) {
           var a = document.createElement("a");
