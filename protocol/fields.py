@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from protocol.errors import ContractError
@@ -137,3 +137,17 @@ def get_object(obj: Mapping[str, Any], key: str, path: str = "", optional: bool 
     if value is None and optional:
         return None
     return as_object(value, _join(path, key))
+
+
+def read_all(readers: Mapping[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Run every field reader; return their values, or raise one ContractError listing every problem."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, read in readers.items():
+        try:
+            values[name] = read()
+        except ContractError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ContractError("; ".join(problems), tuple(problems))
+    return values

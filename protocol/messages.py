@@ -244,11 +244,11 @@ class NoteSettings:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data.note") -> NoteSettings:
-        return cls(
-            max_s=f.get_int(obj, "max_s", path, minimum=1, maximum=3600),
-            silence_ms=f.get_int(obj, "silence_ms", path, minimum=100, maximum=60_000),
-            vocabulary=f.get_str_list(obj, "vocabulary", path),
-        )
+        return cls(**f.read_all({
+            "max_s": lambda: f.get_int(obj, "max_s", path, minimum=1, maximum=3600),
+            "silence_ms": lambda: f.get_int(obj, "silence_ms", path, minimum=100, maximum=60_000),
+            "vocabulary": lambda: f.get_str_list(obj, "vocabulary", path),
+        }))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -274,14 +274,19 @@ class ConfigData:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any], path: str = "data") -> ConfigData:
-        debounce = f.get_number(obj, "debounce_s", path)
-        if not 0 <= debounce <= MAX_DEBOUNCE_S:
-            raise ContractError(f"{path}.debounce_s: expected 0 to {MAX_DEBOUNCE_S}, got {debounce}")
-        return cls(
-            rev=f.get_int(obj, "rev", path),
-            zone=f.get_name(obj, "zone", path),
-            debounce_s=float(debounce),
-            tap_mode=f.get_choice(obj, "tap_mode", TAP_MODES, path),
-            dwell_timeout_s=f.get_int(obj, "dwell_timeout_s", path, minimum=1, maximum=MAX_DWELL_TIMEOUT_S),
-            note=NoteSettings.from_dict(f.get_object(obj, "note", path), f"{path}.note"),
-        )
+        """Read a config, reporting every bad field at once."""
+
+        def debounce() -> float:
+            value = f.get_number(obj, "debounce_s", path)
+            if not 0 <= value <= MAX_DEBOUNCE_S:
+                raise ContractError(f"{path}.debounce_s: expected 0 to {MAX_DEBOUNCE_S}, got {value}")
+            return float(value)
+
+        return cls(**f.read_all({
+            "rev": lambda: f.get_int(obj, "rev", path),
+            "zone": lambda: f.get_name(obj, "zone", path),
+            "debounce_s": debounce,
+            "tap_mode": lambda: f.get_choice(obj, "tap_mode", TAP_MODES, path),
+            "dwell_timeout_s": lambda: f.get_int(obj, "dwell_timeout_s", path, minimum=1, maximum=MAX_DWELL_TIMEOUT_S),
+            "note": lambda: NoteSettings.from_dict(f.get_object(obj, "note", path), f"{path}.note"),
+        }))  # fmt: skip

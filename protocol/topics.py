@@ -55,3 +55,11 @@ def _parse(text: str) -> Topic:
     if len(parts) != 5 or "/".join(parts[:2]) != PREFIX:
         raise ContractError(f"topic: expected {PREFIX}/<site>/<station>/<kind>, got {text!r}")
     return Topic(parts[2], parts[3], parts[4])
+
+
+def check_publishable(topic: str) -> Topic:
+    """Return the parsed topic when it is a v1 topic the hub may publish on; raise ContractError otherwise.
+
+    A broker drops the connection over a malformed topic (a newline, a wildcard) and a client would send the same
+    packet again after every reconnect: what is not a v1 topic is never handed to the MQTT client."""
+    return _parse(topic)

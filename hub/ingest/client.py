@@ -16,8 +16,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hub.ingest.chunked import ChunkedReadClient
-from protocol import SUBSCRIBE_ALL
+from protocol import SUBSCRIBE_ALL, ContractError
 from protocol.envelope import MAX_PACKET_SIZE
+from protocol.topics import check_publishable
 from tourtrace.broker_settings import BrokerSettings
 
 log = logging.getLogger(__name__)
@@ -144,9 +145,18 @@ class HubClient:
         queue(PUBACK, b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids), mids[-1], 1)
         return len(current)
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
-        """Publish at QoS 1 (used for station config)."""
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:
+        """Publish at QoS 1 (station config, acks); False, and nothing sent, for what the broker would refuse."""
+        try:
+            check_publishable(topic)
+        except ContractError as exc:
+            log.error("not publishing on %r: %s", topic, exc)
+            return False
+        if len(payload) > MAX_PACKET_SIZE - len(topic.encode()) - 16:
+            log.error("not publishing %d bytes on %s: over the packet size the broker accepts", len(payload), topic)
+            return False
         self.client.publish(topic, payload, qos=1, retain=retain)
+        return True
 
     def stop(self) -> None:
         self._stopping = True

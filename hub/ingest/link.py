@@ -17,6 +17,8 @@ from typing import Any
 
 from hub.ingest.client import InMessage
 from hub.ingest.receiver import serve
+from protocol import ContractError
+from protocol.topics import check_publishable
 from tourtrace.broker_settings import BrokerSettings
 
 log = logging.getLogger(__name__)
@@ -125,9 +127,15 @@ class ReceiverLink:
         if messages:
             self._send(("ack", [m[2:] for m in messages]))  # (mid, qos, conn): see HubClient.ack
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
-        """Publish at QoS 1 through the receiver's connection."""
+    def publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:
+        """Publish at QoS 1 through the receiver's connection; False (nothing sent) for a topic that is not v1."""
+        try:
+            check_publishable(topic)
+        except ContractError as exc:
+            log.error("not publishing on %r: %s", topic, exc)
+            return False
         self._send(("publish", topic, payload, retain))
+        return True
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Ask the receiver to disconnect (the broker keeps the session) and wait for it to exit."""

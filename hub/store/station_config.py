@@ -18,6 +18,16 @@ def get_station_config(conn: sqlite3.Connection, site: str, station: str) -> dic
             "updated_by": row["updated_by"]}  # fmt: skip
 
 
+def last_tap_zone(conn: sqlite3.Connection, site: str, station: str) -> str | None:
+    """Return the zone of a station's latest tap (what it was provisioned with), None when it never tapped."""
+    row = conn.execute(
+        "SELECT json_extract(body, '$.data.zone') FROM events WHERE site=? AND station=? AND kind='tap'"
+        " ORDER BY received_at DESC, rowid DESC LIMIT 1",
+        (site, station),
+    ).fetchone()
+    return None if row is None else row[0]
+
+
 def next_rev(conn: sqlite3.Connection, site: str, station: str) -> int:
     row = conn.execute("SELECT rev FROM station_config WHERE site=? AND station=?", (site, station)).fetchone()
     return 1 if row is None else int(row[0]) + 1
