@@ -9,7 +9,8 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query
 
 from hub.api.deps import get_db
 from hub.auth.principal import Principal
-from hub.auth.roles import badge_readers, badge_writers, rep_badge_of, visible_visitors
+from hub.auth.roles import badge_readers, badge_writers, rep_badge_of
+from hub.auth.scope import visible_visitors
 from hub.store.audit import record_change
 from hub.store.badges import BADGE_ROLES, Badge, check_badge, get_badge, list_badges, upsert_badge
 from hub.store.tx import transaction
@@ -57,7 +58,7 @@ def badges(
     if role is not None and role not in BADGE_ROLES:
         raise HTTPException(422, f"role: expected visitor|rep, got {role!r}")
     items = list_badges(db, role)
-    allowed = visible_visitors(db, principal)
+    allowed = None if principal.role == "it" else visible_visitors(db, principal)  # IT keeps the registry
     if allowed is None:
         return items
     own = rep_badge_of(principal)
@@ -72,6 +73,9 @@ def register(
 ) -> dict[str, Any]:
     """Register or update a badge (visitor or rep); 422 with every problem when the body is wrong."""
     badge = parse_badge(payload)
+    current = get_badge(db, badge.badge_id)
+    if principal.role == "it" and badge.rep != (current["rep"] if current else None):
+        raise HTTPException(403, "rep: only a manager assigns a visitor to a rep (IT registers badges)")
     if badge.rep is not None:
         rep = get_badge(db, badge.rep)
         if rep is None or rep["role"] != "rep":

@@ -14,8 +14,9 @@ from openpyxl.styles import Font
 
 from hub.api.deps import get_db
 from hub.auth.principal import Principal
-from hub.auth.roles import visible_visitors, visitor_readers
-from hub.store.badges import rep_badges_of, visitor_of_badge
+from hub.auth.roles import visitor_readers
+from hub.auth.scope import visible_badges, visible_visitors
+from hub.store.badges import visitor_of_badge
 from hub.store.visits import list_visits
 from hub.web.derived import evidence_text, list_notes, list_tags
 
@@ -45,7 +46,8 @@ def _label(item: Any) -> str:
 def sheet_rows(conn: sqlite3.Connection, principal: Principal, sheet: str) -> list[list[Any]]:
     """Return the rows of one sheet, limited to the caller's visitors for a rep."""
     allowed = visible_visitors(conn, principal)
-    badges = None if allowed is None else sorted(rep_badges_of(conn, allowed))
+    visible = visible_badges(conn, principal)
+    badges = None if visible is None else sorted(visible)
     owners = visitor_of_badge(conn)
     cards = {r["visitor"]: (r["name"], r["company"]) for r in conn.execute(
         "SELECT visitor, name, company FROM badges WHERE role='visitor'")}  # fmt: skip

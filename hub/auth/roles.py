@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from fastapi import HTTPException, Request
 
 from hub.auth.principal import Principal, require_token
-from hub.store.badges import rep_visitors
 from hub.store.db import connect
 from hub.store.tokens import find_token
 
@@ -57,21 +56,6 @@ def require_role(*roles: str) -> Callable[[Request], Principal]:
 
 def rep_badge_of(principal: Principal) -> str | None:
     return principal.rep_badge if isinstance(principal, Caller) else None
-
-
-def visible_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
-    """Return the visitor ids a caller may see, or None for everyone (admin, manager)."""
-    if principal.role != "rep":
-        return None
-    badge = rep_badge_of(principal)
-    return rep_visitors(conn, badge) if badge else set()
-
-
-def check_visitor_access(conn: sqlite3.Connection, principal: Principal, visitor_id: str, resolved: str) -> None:
-    """Raise 403 when a rep asks for a visitor who is not theirs."""
-    allowed = visible_visitors(conn, principal)
-    if allowed is not None and visitor_id not in allowed and resolved not in allowed:
-        raise HTTPException(403, f"visitor {visitor_id!r} is not one of your visitors")
 
 
 admin_only = require_role()

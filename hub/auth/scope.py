@@ -1,4 +1,10 @@
-"""What a caller may see of visitors: reps only their own, managers and admins everything."""
+"""What a caller may see of sales data (visitors, their badges, notes, notifications): the one reader of it for
+the REST API, the pages and the export alike.
+
+Visibility comes from the badge registry only: a rep sees the visitors registered to their rep badge (and the
+notes they dictated themselves). What a note says (which badges it lists, who dictated it) never widens anyone's
+view. Admins and managers see everything; IT sees the fleet, not sales data.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +14,37 @@ from typing import Any
 from fastapi import HTTPException
 
 from hub.auth.principal import Principal
-from hub.auth.roles import visible_visitors
-from hub.store.badges import visitor_of_badge
+from hub.auth.roles import rep_badge_of
+from hub.store.badges import badges_of_visitors, visitors_of_rep
+
+SEE_ALL = ("admin", "manager")
+SALES_ROLES = (*SEE_ALL, "rep")
+
+
+def sees_sales_data(principal: Principal) -> bool:
+    """Whether a role may read any visitor, note or notification content at all."""
+    return principal.role in SALES_ROLES
+
+
+def visible_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
+    """Return the visitor ids a caller may see, or None for everyone (admin, manager); empty for other roles."""
+    if principal.role in SEE_ALL:
+        return None
+    badge = rep_badge_of(principal)
+    return visitors_of_rep(conn, badge) if principal.role == "rep" and badge else set()
 
 
 def visible_badges(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
-    """Return the badges whose data the caller may see, or None for all."""
+    """Return the visitor badges (and visitor ids) whose data the caller may see, or None for all."""
     visitors = visible_visitors(conn, principal)
-    if visitors is None:
-        return None
-    owners = visitor_of_badge(conn)
-    return {badge for badge, visitor in owners.items() if visitor in visitors} | visitors
+    return None if visitors is None else badges_of_visitors(conn, visitors)
+
+
+def check_visitor_access(conn: sqlite3.Connection, principal: Principal, visitor_id: str, resolved: str) -> None:
+    """Raise 403 when a caller asks for a visitor who is not theirs."""
+    allowed = visible_visitors(conn, principal)
+    if allowed is not None and visitor_id not in allowed and resolved not in allowed:
+        raise HTTPException(403, f"visitor {visitor_id!r} is not one of your visitors")
 
 
 def restrict(badges: list[str] | None, allowed: set[str] | None) -> list[str] | None:
@@ -38,4 +64,5 @@ def visible_note(note: dict[str, Any], allowed: set[str] | None, principal: Prin
     """A rep sees notes about their visitors and notes they dictated."""
     if allowed is None:
         return True
-    return bool(set(note["visitor_badges"]) & allowed) or note["rep_badge"] == getattr(principal, "rep_badge", None)
+    own = rep_badge_of(principal)
+    return bool(set(note["visitor_badges"]) & allowed) or (own is not None and note["rep_badge"] == own)

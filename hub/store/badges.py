@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from protocol import now_rfc3339
+from protocol.fields import has_control
 
 BADGE_ROLES = ("visitor", "rep")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -45,6 +46,9 @@ def check_badge(badge: Badge) -> list[str]:
         errors.append("name: at most 100 characters")
     if len(badge.company) > 200:
         errors.append("company: at most 200 characters")
+    for key, text in (("name", badge.name), ("company", badge.company)):
+        if has_control(text):
+            errors.append(f"{key}: control characters are not allowed")
     return errors
 
 
@@ -99,24 +103,15 @@ def visitor_of_badge(conn: sqlite3.Connection) -> dict[str, str]:
     return {r[0]: r[1] for r in conn.execute("SELECT badge_id, visitor FROM badges WHERE role='visitor'")}
 
 
-def rep_visitors(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
-    """Return the visitor ids (or bare badge ids) a rep owns: assigned to them or named in their notes."""
-    owned = {r[0] for r in conn.execute("SELECT visitor FROM badges WHERE rep=? AND role='visitor'", (rep_badge,))}
-    owners = visitor_of_badge(conn)
-    rows = conn.execute(
-        "SELECT j.value FROM events, json_each(json_extract(events.body, '$.data.visitor_badges')) AS j"
-        " WHERE events.kind='note' AND json_extract(events.body, '$.data.rep_badge')=?",
-        (rep_badge,),
-    )
-    for (badge,) in rows:
-        if isinstance(badge, str):
-            owned.add(owners.get(badge, badge))
-    return owned
+def visitors_of_rep(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
+    """Return the visitor ids registered to a rep badge (the registry only: never what notes say)."""
+    rows = conn.execute("SELECT visitor FROM badges WHERE rep=? AND role='visitor'", (rep_badge,))
+    return {row[0] for row in rows if row[0]}
 
 
-def rep_badges_of(conn: sqlite3.Connection, visitors: set[str]) -> set[str]:
-    """Return every badge id (registered or bare) belonging to the given visitor ids."""
-    badges = set(visitors)
+def badges_of_visitors(conn: sqlite3.Connection, visitors: set[str]) -> set[str]:
+    """Return the visitor badge ids of the given visitor ids (registered visitor badges, and each id itself, which
+    is the badge of a visitor registered under their badge id); never a rep badge."""
     owners = visitor_of_badge(conn)
-    badges.update(b for b, v in owners.items() if v in visitors)
-    return badges
+    reps = {r[0] for r in conn.execute("SELECT badge_id FROM badges WHERE role='rep'")}
+    return {b for b, v in owners.items() if v in visitors} | (set(visitors) - reps)

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hub.auth.roles import ROLE_LABELS, visible_visitors
+from hub.auth.roles import ROLE_LABELS
+from hub.auth.scope import visible_badges, visible_visitors
 from hub.auth.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
-from hub.store.badges import list_badges, rep_badges_of, visitor_card, visitor_of_badge
+from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
 from hub.store.notify_outbox import count_by_status, list_outbox
@@ -122,11 +123,6 @@ def behind_tls(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded == "https"
 
 
-def _visible_badges(conn: sqlite3.Connection, session: Session) -> set[str] | None:
-    allowed = visible_visitors(conn, session.caller)
-    return None if allowed is None else rep_badges_of(conn, allowed)
-
-
 @router.get("/board", response_class=HTMLResponse)
 def board_page(request: Request, fragment: bool = False) -> Response:
     """Who is in which zone now and for how long; the page reloads its board fragment every 2 s."""
@@ -135,7 +131,7 @@ def board_page(request: Request, fragment: bool = False) -> Response:
         return session
     conn = _db(request)
     try:
-        data = views.board(conn, _visible_badges(conn, session))
+        data = views.board(conn, visible_badges(conn, session.caller))
     finally:
         conn.close()
     return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data)
@@ -191,7 +187,7 @@ def notes_page(request: Request, q: str = "") -> Response:
         return session
     conn = _db(request)
     try:
-        badges = _visible_badges(conn, session)
+        badges = visible_badges(conn, session.caller)
         notes = [views.decorate_note(n) for n in views.list_notes(conn, badges, q.strip(), limit=300)]
         owners = visitor_of_badge(conn)
         names = {who: visitor_card(conn, who)["name"] for n in notes for who in

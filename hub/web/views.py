@@ -7,7 +7,7 @@ import sqlite3
 import time
 from typing import Any
 
-from hub.store.badges import rep_badges_of, visitor_card, visitor_of_badge
+from hub.store.badges import badges_of_visitors, visitor_card, visitor_of_badge
 from hub.store.visitors import resolve_visitor
 from hub.store.visits import dwell_per_zone, list_visits
 from hub.web.derived import evidence_text, list_notes, list_tags
@@ -134,7 +134,7 @@ def _signal_label(signal: Any) -> str:
 def profile(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any] | None:
     """Return everything the profile page shows, None when the visitor was never seen nor registered."""
     visitor = resolve_visitor(conn, visitor_id)
-    badges = set(rep_badges_of(conn, {visitor["id"]})) | set(visitor["badges"])
+    badges = badges_of_visitors(conn, {visitor["id"]}) | set(visitor["badges"])
     visits = list_visits(conn, badges=sorted(badges), limit=100000)
     notes = list_notes(conn, badges, limit=500)
     if not visits and not visitor["registered"] and not notes:

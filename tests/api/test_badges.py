@@ -34,7 +34,9 @@ def test_validation_messages(client: TestClient, tokens: dict[str, str]) -> None
     response = client.post("/api/badges", json={"badge_id": "bad id!", "role": "guest"}, headers=it)
     detail = response.json()["detail"]
     assert any(d.startswith("badge_id:") for d in detail) and "role: expected one of visitor|rep, got 'guest'" in detail
-    response = client.post("/api/badges", json={"badge_id": "V-9", "role": "visitor", "rep": "V-0001"}, headers=it)
+    manager = bearer(tokens["manager"])  # only a manager assigns visitors to reps
+    response = client.post("/api/badges", json={"badge_id": "V-9", "role": "visitor", "rep": "V-0001"},
+                           headers=manager)  # fmt: skip
     assert response.json()["detail"] == ["rep: 'V-0001' is not a registered rep badge"]
     response = client.post("/api/badges", json=["V-9"], headers=it)
     assert response.status_code == 422 and "JSON object" in response.json()["detail"][0]
