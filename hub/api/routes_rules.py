@@ -14,6 +14,7 @@ from hub.api.deps import get_db
 from hub.auth.principal import Principal, require_token
 from hub.auth.roles import require_role
 from hub.rules.engine import RulesEngine, RulesInvalid, parse_rules, validate_rules
+from hub.rules.engine.engine import DryRunTooLarge
 from hub.store.audit import record_change
 from hub.store.rules_state import OUTCOME_KINDS, list_outcomes
 from hub.store.tx import transaction
@@ -29,6 +30,7 @@ class RulesText(BaseModel):
 
 class DryRunBody(BaseModel):
     text: str | None = Field(None, max_length=MAX_TEXT, description="rules to try; default: the active rules")
+    last: int | None = Field(None, ge=1, le=1_000_000, description="only the newest N stored taps and notes")
 
 
 def rules_engine(app: FastAPI) -> RulesEngine:
@@ -106,7 +108,10 @@ def dry_run(
             rule_set = parse_rules(body.text, "<request>")
         except RulesInvalid as exc:
             return _invalid([e.to_dict() for e in exc.errors])
-    return engine.dry_run(db, rule_set)
+    try:
+        return engine.dry_run(db, rule_set, last=body.last)
+    except DryRunTooLarge as exc:
+        return JSONResponse({"ok": False, "detail": str(exc)}, status_code=422)
 
 
 @router.get("/api/rules/outcomes", dependencies=[Depends(rule_editors)])

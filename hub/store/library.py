@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from hub.plain_yaml import load_plain_yaml
 from hub.rules.analysis.library import Library, LibraryError
 from hub.store.tx import transaction
 
@@ -111,7 +112,7 @@ def library_to_yaml(library: Library) -> str:
 def library_from_yaml(text: str) -> Library:
     """Parse YAML text into a library; raise LibraryError on bad YAML or bad entries."""
     try:
-        data = yaml.safe_load(text)
+        data = load_plain_yaml(text)  # no aliases: a few hundred bytes must not expand to megabytes
     except yaml.YAMLError as exc:
         raise LibraryError(f"invalid YAML: {exc}") from None
     return Library.from_dict(data)

@@ -156,8 +156,17 @@ def stored_event(conn: sqlite3.Connection, event_id: str) -> Envelope | None:
     return None if row is None else Envelope.from_dict(json.loads(row[0]))
 
 
-def stored_history(conn: sqlite3.Connection) -> Iterator[Envelope]:
-    """Yield every stored tap and note in time order."""
-    rows = conn.execute("SELECT body FROM events WHERE kind IN ('tap', 'note') ORDER BY ts, id")
+def stored_history(conn: sqlite3.Connection, last: int | None = None) -> Iterator[Envelope]:
+    """Yield every stored tap and note (or the `last` newest) in time order."""
+    if last is None:
+        rows = conn.execute("SELECT body FROM events WHERE kind IN ('tap', 'note') ORDER BY ts, id")
+    else:
+        rows = conn.execute("SELECT body FROM (SELECT body, ts, id FROM events WHERE kind IN ('tap', 'note')"
+                            " ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts, id", (last,))  # fmt: skip
     for (body,) in rows.fetchall():
         yield Envelope.from_dict(json.loads(body))
+
+
+def count_history(conn: sqlite3.Connection) -> int:
+    """Return how many taps and notes are stored (what a dry run would go through)."""
+    return int(conn.execute("SELECT COUNT(*) FROM events WHERE kind IN ('tap', 'note')").fetchone()[0])
