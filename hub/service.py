@@ -138,15 +138,16 @@ class HubRuntime:
             for ack in chunked(ids):
                 self.client.publish(topic, ack.encode())
 
-    def check_signature(self, envelope: Envelope) -> bool | None:
-        """Return whether a tap's badge signature is valid for its site; None when the site has no key."""
+    def check_signature(self, envelope: Envelope) -> str | None:
+        """Return a tap's badge finding: 'ok', 'unsigned' (no signature, or a bare tag) or 'mismatch' (a signature
+        that is not the site key's for this badge on this tag: a copied or forged badge); None without a site key."""
         key = self.site_keys.get(envelope.site)
         if key is None or not isinstance(envelope.data, TapData):
             return None
         ndef = envelope.data.ndef
-        if ndef is None:
-            return False
-        return verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig)
+        if ndef is None or not ndef.sig:
+            return "unsigned"
+        return "ok" if verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig) else "mismatch"
 
     def _sweep_timeouts(self) -> None:
         while not self.stop_event.wait(10.0):

@@ -80,12 +80,17 @@ class Agent:
             self.health.error = str(exc)
             return None
 
-    def badge_trusted(self, tag: TagRead) -> bool:
-        """Check a badge signature locally when the station holds the site key (the hub always checks)."""
-        if self.site_key is None or tag.badge is None:
-            return True
+    def badge_finding(self, tag: TagRead) -> str | None:
+        """Check a badge locally when the station holds the site key (the hub always checks): None when it is
+        signed for this tag, or the station cannot tell; else "unsigned" or "signature does not match"."""
+        if self.site_key is None:
+            return None
         badge = tag.badge
-        return verify_badge(self.site_key, badge.badge_id, badge.role, tag.uid, badge.sig)
+        if badge is None or not badge.sig:
+            return "unsigned"
+        if not verify_badge(self.site_key, badge.badge_id, badge.role, tag.uid, badge.sig):
+            return "signature does not match"
+        return None
 
     def _on_message(self, topic: str, payload: bytes) -> None:
         if topic == self.ack_topic:
@@ -197,12 +202,14 @@ class Agent:
         if envelope is None:
             self.feedback.error()
             return
-        if self.badge_trusted(tag):
-            self.feedback.ok()
-        else:
-            log.warning("badge %s on tag %s has a bad signature (copied badge?)", badge and badge.badge_id, tag.uid)
-            self.feedback.error()
+        finding = self.badge_finding(tag)
         log.info("tap %s seq=%d uid=%s badge=%s", envelope.id, envelope.seq, tag.uid, badge and badge.badge_id)
+        if finding is not None:  # recorded for the hub to show, but it names nobody here: no presence, no note
+            log.warning("badge %s on tag %s: %s (a copied or home-made badge?)", badge and badge.badge_id, tag.uid,
+                        finding)  # fmt: skip
+            self.feedback.error()
+            return
+        self.feedback.ok()
         if badge is not None and badge.role == "rep":
             self.voice.rep_tapped(badge.badge_id)
         else:

@@ -11,6 +11,7 @@ from hub.api.deps import get_db
 from hub.auth.principal import Principal
 from hub.auth.roles import visitor_readers
 from hub.auth.scope import check_badges, restrict, visible_badges
+from hub.store.events import sig_finding_counts
 from hub.store.notes import list_notes, list_tags
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.store.visits import dwell_per_zone, list_visits
@@ -64,4 +65,5 @@ def profile(
         raise HTTPException(404, f"no visitor or badge {visitor_id!r} has been seen")
     return {**visitor, "visits": items, "dwell_per_zone": dwell_per_zone(items),
             "tags": list_tags(db, visitor["badges"]), "notes": list_notes(db, badges=visitor["badges"]),
-            "unsigned_taps": sum(1 for v in items if v["sig_ok"] is False)}  # fmt: skip
+            "unsigned_taps": sum(1 for v in items if v["sig_ok"] is False),
+            "badge_findings": sig_finding_counts(db, visitor["badges"])}  # fmt: skip

@@ -21,7 +21,7 @@ from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
 
 log = logging.getLogger(__name__)
 
-SigCheck = Callable[[Envelope], bool | None]
+SigCheck = Callable[[Envelope], str | None]  # a tap's badge finding (hub.store.events.SIG_FINDINGS), None: no key
 Deriver = Callable[[sqlite3.Connection, BatchResult], None]
 AfterCommit = Callable[[BatchResult], None]
 
@@ -117,8 +117,8 @@ class IngestWriter:
                 if isinstance(item, DeadLetter):
                     dead.append(item)
                     continue
-                sig_ok = self.sig_check(item) if self.sig_check and isinstance(item.data, TapData) else None
-                insert_event(self.conn, item, received_at, result, sig_ok, message.payload.decode("utf-8"))
+                finding = self.sig_check(item) if self.sig_check and isinstance(item.data, TapData) else None
+                insert_event(self.conn, item, received_at, result, finding, message.payload.decode("utf-8"))
                 if isinstance(item.data, StatusData):
                     record_status(self.conn, item, received_at)
                 elif item.kind in ("tap", "note"):

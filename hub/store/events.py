@@ -31,6 +31,20 @@ class BatchResult:
     new_events: list[Envelope] = field(default_factory=list)
     stored_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (site, station) -> tap/note ids
     stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
+    untrusted: set[str] = field(default_factory=set)  # taps whose badge signature does not match: no visit, no rule
+
+
+SIG_FINDINGS = {"ok": "signed", "unsigned": "unsigned", "mismatch": "signature does not match"}
+
+
+def sig_finding_counts(conn: sqlite3.Connection, site_badges: list[str]) -> dict[str, int]:
+    """Return how many taps of these badges were unsigned or had a signature that does not match (copied)."""
+    if not site_badges:
+        return {}
+    marks = ",".join("?" * len(site_badges))
+    rows = conn.execute(f"SELECT sig_finding, COUNT(*) FROM taps WHERE badge IN ({marks}) AND sig_finding IN"
+                        f" ('unsigned', 'mismatch') GROUP BY sig_finding", site_badges)  # fmt: skip
+    return {SIG_FINDINGS[finding]: count for finding, count in rows}
 
 
 def merge_results(total: BatchResult, part: BatchResult) -> None:
@@ -45,6 +59,7 @@ def merge_results(total: BatchResult, part: BatchResult) -> None:
     for place, ids in part.stored_ids.items():
         total.stored_ids.setdefault(place, []).extend(ids)
     total.stations_seen |= part.stations_seen
+    total.untrusted |= part.untrusted
 
 
 def badge_key(data: TapData) -> str:
@@ -57,11 +72,13 @@ def insert_event(
     envelope: Envelope,
     received_at: str,
     result: BatchResult,
-    sig_ok: bool | None = None,
+    sig_finding: str | None = None,
     body: str | None = None,
 ) -> None:
     """Insert one event unless its id is known; record taps in the derived taps table.
 
+    `sig_finding` is the badge check of a tap (SIG_FINDINGS; None where the site has no key): a tap whose
+    signature does not match (a copied badge) is kept and shown, but builds no visit of the badge it claims.
     `body` is the payload as received (unknown fields kept); without it the envelope is encoded again.
     """
     if body is None:
@@ -89,12 +106,15 @@ def insert_event(
         badge = data.uid if ndef is None else ndef.badge_id
         ts_epoch = to_epoch(envelope.ts)
         conn.execute(
-            "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, zone, ts, ts_epoch, boot, mono_ms)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, sig_finding, zone, ts, ts_epoch,"
+            " boot, mono_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (event_id, site, station, badge, data.uid, None if ndef is None else ndef.role,
-             None if sig_ok is None else int(sig_ok), data.zone, envelope.ts, ts_epoch, envelope.boot,
-             envelope.mono_ms),
+             None if sig_finding is None else int(sig_finding == "ok"), sig_finding, data.zone, envelope.ts,
+             ts_epoch, envelope.boot, envelope.mono_ms),
         )  # fmt: skip
+        if sig_finding == "mismatch":
+            result.untrusted.add(event_id)
+            return
         key = (site, badge)
         earliest = result.new_taps.get(key)
         if earliest is None or ts_epoch < earliest:

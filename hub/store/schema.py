@@ -242,6 +242,16 @@ def _v10_security_session_parent(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE tokens SET revoked_at = COALESCE(revoked_at, created_at) WHERE kind = 'session'")
 
 
+def _v11_security_sig_finding(conn: sqlite3.Connection) -> None:
+    """A tap's badge finding: 'ok', 'unsigned' or 'mismatch' (a signature that does not match: a copied badge)."""
+    conn.execute("ALTER TABLE taps ADD COLUMN sig_finding TEXT")
+    conn.execute(
+        "UPDATE taps SET sig_finding = CASE WHEN sig_ok = 1 THEN 'ok' WHEN sig_ok = 0 THEN (SELECT CASE"
+        " WHEN json_valid(e.body) AND json_extract(e.body, '$.data.ndef.sig') IS NOT NULL THEN 'mismatch'"
+        " ELSE 'unsigned' END FROM events e WHERE e.id = taps.event_id) END"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -253,6 +263,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v8_seq_gaps,
     _v9_station_retired_at,
     _v10_security_session_parent,
+    _v11_security_sig_finding,
 ]
 
 

@@ -41,7 +41,7 @@ def rebuild_badge(
     cursor.row_factory = None  # plain tuples: a badge's taps are read on every batch that has one
     rows = cursor.execute(
         "SELECT event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok FROM taps"
-        " WHERE site=? AND badge=? AND ts_epoch >= ?",
+        " WHERE site=? AND badge=? AND ts_epoch >= ? AND sig_finding IS NOT 'mismatch'",  # a copy is not the badge
         (site, badge, start),
     )
     taps = [

@@ -44,7 +44,7 @@ def board(conn: sqlite3.Connection, badges: set[str] | None) -> dict[str, Any]:
     """Return who is in which zone now (open visits) and who left most recently, with names."""
     names = zone_names(conn)
     owners = visitor_of_badge(conn)
-    reps = {r[0] for r in conn.execute("SELECT badge FROM taps WHERE role='rep'")}
+    reps = {r[0] for r in conn.execute("SELECT badge FROM taps WHERE role='rep' AND sig_finding IS NOT 'mismatch'")}
     visits = [v for v in list_visits(conn, badges=None if badges is None else sorted(badges), limit=100000)
               if v["badge"] not in reps]  # fmt: skip
     now_visits = [v for v in visits if v["open"]]

@@ -50,21 +50,27 @@ def test_taps_at_two_stations_give_a_visit_with_the_replayed_dwell(
     assert [pattern.name for pattern in agent_a.feedback.played] == ["ok"]
 
 
-def test_copied_badge_is_flagged_and_toggle_closes_the_visit(
+def test_copied_badge_is_flagged_and_never_closes_the_real_visit(
     hub: RunningHub, station: Callable[..., tuple[Agent, TagEmulator]], site_key: tuple[bytes, Path]
 ) -> None:
     agent, reader = station("heat-treat", site_key_file=str(site_key[1]))
+    real = _badge(site_key[0], "V-0002", "0101AABBCCDD0002")
     copied = _badge(site_key[0], "V-0002", VISITOR_UID)  # signed for another tag's UID
     time.sleep(0.5)
+    reader.present("0101AABBCCDD0002", real, 0.3)
+    hub.wait_for("/api/visits", lambda v: len(v) == 1, visitor="V-0002")
+    time.sleep(1.0)  # beyond debounce_s: a second tap of the real badge would be its tap-out
     reader.present("0101AABBCCDD0999", copied, 0.3)
-    time.sleep(1.0)  # beyond debounce_s: the second tap is a tap-out
-    reader.present("0101AABBCCDD0999", copied, 0.3)
+    profile = hub.wait_for("/api/visitors/V-0002/profile", lambda p: p["badge_findings"])
+    assert profile["badge_findings"] == {"signature does not match": 1}
+    visits = profile["visits"]
+    assert len(visits) == 1 and visits[0]["open"] is True and visits[0]["sig_ok"] is True  # the copy closed nothing
 
-    visits = hub.wait_for("/api/visits", lambda v: len(v) == 1 and not v[0]["open"], visitor="V-0002")
-    assert len(visits) == 1 and visits[0]["open"] is False
-    assert visits[0]["sig_ok"] is False
-    assert hub.get("/api/visitors/V-0002/profile")["unsigned_taps"] == 1
-    assert [pattern.name for pattern in agent.feedback.played] == ["error", "error"]
+    time.sleep(1.0)  # an unsigned badge is a finding of its own (the hub still counts it: not every site signs)
+    reader.present("0101AABBCCDD0777", encode_badge_message(Badge("V-0002", "visitor", None)), 0.3)
+    profile = hub.wait_for("/api/visitors/V-0002/profile", lambda p: len(p["badge_findings"]) == 2)
+    assert profile["badge_findings"] == {"signature does not match": 1, "unsigned": 1}
+    assert [pattern.name for pattern in agent.feedback.played] == ["ok", "error", "error"]
 
 
 def test_card_held_on_the_reader_gives_one_tap(

@@ -152,7 +152,7 @@ class RulesEngine:
         closed = ClosedVisits(conn, rules)
         skip_bare_taps = not any(acts_on_bare_tap(rule) for rule in rules.rules)
         for envelope in result.new_events:
-            if envelope.kind not in ("tap", "note") or envelope.kind not in kinds:
+            if envelope.kind not in ("tap", "note") or envelope.kind not in kinds or envelope.id in result.untrusted:
                 continue
             try:
                 if skip_bare_taps and isinstance(envelope.data, TapData) and not closed.of_tap(envelope):
