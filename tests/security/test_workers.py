@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,15 +47,7 @@ def test_a_message_the_store_cannot_take_is_dead_lettered_and_its_batch_stored(
 
     with _app(tmp_path, broker, site_id, lambda runtime: runtime.writer.derivers.append(explode_on_poison)) as client:
         assert wait_until(lambda: client.get("/api/health").json()["broker"]["connected"], 20)
-        poison = note(
-            "gate-a",
-            "R-1",
-            ("V-1",),
-            "POISON",
-            1,
-            1_700_000_000.0,
-        )
-        poison = type(poison)(**{**poison.__dict__, "site": site_id})
+        poison = replace(note("gate-a", "R-1", ("V-1",), "POISON", 1, 1_700_000_000.0), site=site_id)
         taps = [visitor_tap(site_id, "gate-a", "injection", seq, f"V-{seq}") for seq in range(2, 6)]
         publish_all(broker.url, [(str(poison.topic), poison.encode())] + [(str(t.topic), t.encode()) for t in taps])
         db = tmp_path / "hub.sqlite3"
