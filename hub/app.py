@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hub.api import (
@@ -43,6 +45,17 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": f"database unavailable: {exc}"}, status_code=503)
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a request FastAPI cannot validate; what was sent is echoed back only when it is JSON itself (a NaN
+    or Infinity in the body would otherwise make the error response fail as a 500)."""
+    errors = jsonable_encoder(exc.errors() if isinstance(exc, RequestValidationError) else [])
+    try:
+        return JSONResponse({"detail": errors}, status_code=422)
+    except ValueError:
+        return JSONResponse({"detail": [{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in errors]},
+                            status_code=422)  # fmt: skip
+
+
 def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     """Build the app; with_ingest=False serves the database read-only (tests, offline analysis)."""
 
@@ -62,6 +75,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
 
     app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan)
     app.add_exception_handler(sqlite3.OperationalError, _database_unavailable)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.state.settings = settings
     app.state.runtime = None
     app.state.runtime_hooks = []

@@ -61,9 +61,10 @@ def profile(
     visitor = resolve_visitor(db, visitor_id)
     check_badges(visitor["badges"], visible_badges(db, caller), f"visitor {visitor_id!r}")
     items = list_visits(db, badges=visitor["badges"], limit=10000)
-    if not items and not visitor["registered"] and not list_notes(db, badges=visitor["badges"], limit=1):
+    findings = sig_finding_counts(db, visitor["badges"])  # a copied badge builds no visit but is shown here
+    if not (items or findings or visitor["registered"] or list_notes(db, badges=visitor["badges"], limit=1)):
         raise HTTPException(404, f"no visitor or badge {visitor_id!r} has been seen")
     return {**visitor, "visits": items, "dwell_per_zone": dwell_per_zone(items),
             "tags": list_tags(db, visitor["badges"]), "notes": list_notes(db, badges=visitor["badges"]),
             "unsigned_taps": sum(1 for v in items if v["sig_ok"] is False),
-            "badge_findings": sig_finding_counts(db, visitor["badges"])}  # fmt: skip
+            "badge_findings": findings}  # fmt: skip

@@ -15,6 +15,7 @@ import pytest
 
 from firmware_config.local_broker import LocalBroker
 from protocol import Envelope
+from tests.e2e.conftest import hub, site_key, station  # noqa: F401  (an in-process hub and station agents)
 from tests.reliability.harness import TOKEN, HubProcess, closing_db, visitor_tap, wait_until
 from tests.reliability.mqtt_tools import publish_all
 
@@ -68,17 +69,17 @@ class Target:
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     workdir = tmp_path_factory.mktemp("security")
     broker = LocalBroker(workdir / "broker").start()
-    hub = HubProcess(broker.url, workdir / "hub.sqlite3", workdir)
+    process = HubProcess(broker.url, workdir / "hub.sqlite3", workdir)
     try:
-        yield Target(broker, hub.start())
+        yield Target(broker, process.start())
     finally:
-        hub.kill()
+        process.kill()
         broker.stop()
 
 
-def tap_body(site: str, station: str = "gate-a", badge: str = "V-0001", **changes: Any) -> dict[str, Any]:
+def tap_body(site: str, gate: str = "gate-a", badge: str = "V-0001", **changes: Any) -> dict[str, Any]:
     """A valid tap envelope as a JSON object, with top-level changes applied."""
-    body = visitor_tap(site, station, "injection", next(_seq), badge).to_dict()
+    body = visitor_tap(site, gate, "injection", next(_seq), badge).to_dict()
     body.update(changes)
     return body
 
