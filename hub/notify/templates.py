@@ -44,6 +44,24 @@ _FALLBACK = {
 }
 
 
+_MARKDOWN_LOOKALIKES = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊",
+                                      "_": "＿", "`": "｀", "#": "＃", "|": "｜", "~": "～", "\\": "＼",
+                                      "\n": " ", "\r": " "})  # fmt: skip
+TRUSTED_KEYS = ("url", "template")  # set by the hub itself, never by what a visitor or a note says
+
+
+def plain(value: Any) -> Any:
+    """Return text as it may go into a WeCom/DingTalk markdown message: what a badge, visitor or note says can
+    make no link, emphasis or heading in a group chat (markdown characters become full-width look-alikes)."""
+    if isinstance(value, str):
+        return value.translate(_MARKDOWN_LOOKALIKES).replace("://", "：//")  # no bare link either
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class Message:
     """A rendered notification."""
@@ -62,7 +80,8 @@ class TemplateSet:
     def render(self, name: str, context: Mapping[str, Any]) -> Message:
         """Render a template; an unknown name lists the context so nothing is lost; errors raise ValueError."""
         spec = self.templates.get(name, _FALLBACK)
-        values = {**context, "template": name, "context": dict(context)}
+        safe = {key: value if key in TRUSTED_KEYS else plain(value) for key, value in context.items()}
+        values = {**safe, "template": name, "context": safe}
         try:
             title = self.env.from_string(spec.get("title", "")).render(values).strip()
             text = self.env.from_string(spec["text"]).render(values).strip()

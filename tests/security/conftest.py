@@ -16,6 +16,7 @@ import pytest
 from firmware_config.local_broker import LocalBroker
 from protocol import Envelope
 from tests.e2e.conftest import hub, site_key, station  # noqa: F401  (an in-process hub and station agents)
+from tests.notify.conftest import receiver  # noqa: F401  (the WeCom stand-in)
 from tests.reliability.harness import TOKEN, HubProcess, closing_db, visitor_tap, wait_until
 from tests.reliability.mqtt_tools import publish_all
 
