@@ -26,7 +26,7 @@ badges = st.none() | st.builds(
     role=st.sampled_from(["visitor", "rep"]),
     sig=st.none() | st.binary(min_size=32, max_size=32).map(bytes.hex),
 )
-short_text = st.text(min_size=1, max_size=40)
+short_text = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=40)  # printable
 
 
 def valid_taps(site: str) -> st.SearchStrategy[Envelope]:
