@@ -16,6 +16,7 @@ from hub.store.badges import get_badge
 from hub.store.notify_outbox import STATUSES, count_by_status, list_outbox, retry_now
 from hub.store.tokens import ROLES, create_token, list_tokens, revoke_token
 from hub.store.tx import transaction
+from protocol.fields import has_control
 
 router = APIRouter()
 
@@ -24,8 +25,8 @@ def check_token_request(conn: sqlite3.Connection, payload: dict[str, Any]) -> li
     """Return every problem with a token request {name, role, rep_badge}."""
     errors = []
     name, role, rep_badge = payload.get("name"), payload.get("role"), payload.get("rep_badge")
-    if not isinstance(name, str) or not 0 < len(name.strip()) <= 64:
-        errors.append("name: required, 1-64 characters")
+    if not isinstance(name, str) or not 0 < len(name.strip()) <= 64 or has_control(name):
+        errors.append("name: required, 1-64 printable characters")
     if role not in ROLES:
         errors.append(f"role: expected one of {'|'.join(ROLES)}, got {role!r}")
     if role == "rep":

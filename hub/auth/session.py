@@ -17,7 +17,7 @@ from fastapi import Request
 from hub.auth.principal import Principal, same_secret
 from hub.auth.roles import Caller
 from hub.store.db import connect
-from hub.store.tokens import create_token, find_token, hub_secret, revoke_secret
+from hub.store.tokens import admin_parent, create_token, find_token, hash_token, hub_secret, revoke_secret
 
 COOKIE = "tt_session"
 CSRF_HEADER = "x-csrf-token"
@@ -46,6 +46,7 @@ def login(db_path: str, admin_token: str | None, credential: str) -> str | None:
         parent: int | None = None
         if admin_token and credential and same_secret(credential, admin_token):
             principal: Principal = Caller("admin", "admin")
+            parent = admin_parent(conn, admin_token)
         else:
             row = find_token(conn, credential) if credential else None
             if row is None or row["kind"] != "api":
@@ -73,9 +74,17 @@ def current_session(request: Request) -> Session | None:
         csrf = _mac(conn, "csrf", secret)
     finally:
         conn.close()
-    if row is None or row["kind"] != "session":
+    if row is None or row["kind"] != "session" or not _parent_still_admin(request, row):
         return None
     return Session(Caller(row["name"], row["role"], row["rep_badge"], row["id"]), secret, csrf)
+
+
+def _parent_still_admin(request: Request, row: dict[str, object]) -> bool:
+    """A session opened with the configured admin token lives only while the hub runs with that same token."""
+    if row["parent_kind"] != "admin":
+        return True
+    admin_token = request.app.state.settings.admin_token
+    return bool(admin_token) and row["parent_hash"] == hash_token(admin_token)
 
 
 def session_principal(request: Request, unsafe: bool) -> Caller | None:

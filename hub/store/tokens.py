@@ -43,13 +43,26 @@ def create_token(
 def find_token(conn: sqlite3.Connection, secret: str) -> dict[str, Any] | None:
     """Return the live (not revoked, not expired) token row for a secret."""
     row = conn.execute(
-        "SELECT t.id, t.name, t.role, t.rep_badge, t.kind, t.parent_id FROM tokens t"
+        "SELECT t.id, t.name, t.role, t.rep_badge, t.kind, t.parent_id, p.kind AS parent_kind,"
+        " p.token_hash AS parent_hash FROM tokens t"
         " LEFT JOIN tokens p ON p.id = t.parent_id"
         " WHERE t.token_hash=? AND t.revoked_at IS NULL AND (t.expires_epoch IS NULL OR t.expires_epoch > ?)"
         " AND (t.parent_id IS NULL OR (p.revoked_at IS NULL AND (p.expires_epoch IS NULL OR p.expires_epoch > ?)))",
         (hash_token(secret), time.time(), time.time()),
     ).fetchone()
     return None if row is None else dict(row)
+
+
+def admin_parent(conn: sqlite3.Connection, admin_token: str) -> int:
+    """Return the row that stands for the configured admin token (kind 'admin', its hash only), created on first
+    use: a session opened with the admin token names it, and ends once the hub runs with another admin token."""
+    token_hash = hash_token(admin_token)
+    conn.execute(
+        "INSERT INTO tokens(token_hash, name, role, kind, created_at, created_by) SELECT ?, 'admin', 'admin',"
+        " 'admin', ?, 'config' WHERE NOT EXISTS (SELECT 1 FROM tokens WHERE token_hash=?)",
+        (token_hash, now_rfc3339(), token_hash),
+    )
+    return int(conn.execute("SELECT id FROM tokens WHERE token_hash=?", (token_hash,)).fetchone()[0])
 
 
 def list_tokens(conn: sqlite3.Connection) -> list[dict[str, Any]]:

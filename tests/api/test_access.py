@@ -55,7 +55,7 @@ def test_token_request_validation(client: TestClient, tokens: dict[str, str]) ->
     bad = client.post("/api/tokens", json={"name": "", "role": "boss"}, headers=admin)
     assert bad.status_code == 422
     assert bad.json()["detail"] == [
-        "name: required, 1-64 characters",
+        "name: required, 1-64 printable characters",
         "role: expected one of admin|manager|rep|it, got 'boss'",
     ]
     rep = client.post("/api/tokens", json={"name": "x", "role": "rep", "rep_badge": "V-0001"}, headers=admin)
