@@ -147,6 +147,10 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise ContractError(f"payload: bad JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise ContractError("payload: JSON nested too deeply") from None
+    except ContractError:
+        raise
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ContractError(f"payload: number out of range ({exc})") from None
     envelope = Envelope.from_dict(obj)
     if (envelope.site, envelope.station, envelope.kind) != (parsed_topic.site, parsed_topic.station, parsed_topic.kind):
         for name in ("site", "station", "kind"):
@@ -164,21 +168,14 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _bounded_int(text: str) -> int:
-    if len(text) > 20:  # Python would parse up to 4,300 digits; the store holds 64-bit integers
-        raise ContractError(f"payload: integer {text[:20]}... is out of range (64-bit integers only)")
-    value = int(text)
-    if not -f.INT_MAX - 1 <= value <= f.INT_MAX:
-        raise ContractError(f"payload: integer {text} is out of range (64-bit integers only)")
-    return value
-
-
 def _no_constant(name: str) -> Any:
     raise ContractError(f"payload: {name} is not JSON (non-finite numbers are refused)")
 
 
-# NaN and Infinity (which json.dumps writes) and numbers the store cannot hold are refused wherever they appear
-_HOOKS: dict[str, Any] = {"parse_float": _finite_float, "parse_int": _bounded_int, "parse_constant": _no_constant}
+# NaN and Infinity (which json.dumps writes) and floats that overflow are refused wherever they appear; the integer
+# fields a reader takes are bounded to 64 bits by protocol.fields, and Python's own limit (4,300 digits) is a
+# ValueError below
+_HOOKS: dict[str, Any] = {"parse_float": _finite_float, "parse_constant": _no_constant}
 _JSON = json.JSONDecoder(**_HOOKS)
 
 

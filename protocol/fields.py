@@ -53,6 +53,9 @@ def has_control(value: str) -> bool:
 
 def get_name(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = False) -> Any:
     """Read an identifier-like string field (badge id, zone): no control characters, at most 256 characters."""
+    value = obj.get(key)
+    if type(value) is str and len(value) <= 256 and value.isprintable():  # the common case, without a regex
+        return value
     value = get_str(obj, key, path, optional)
     if value is not None and (len(value) > 256 or has_control(value)):
         raise ContractError(f"{_join(path, key)}: expected at most 256 printable characters, got {value[:40]!r}")

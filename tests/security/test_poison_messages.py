@@ -46,8 +46,8 @@ def _tap_data(**changes: Any) -> dict[str, Any]:
 
 POISON: dict[str, tuple[str, bytes, str]] = {
     # name: (kind of topic, payload, what the dead letter's reason says)
-    "seq 2^63": ("tap", encode(tap_body(SITE, seq=2**63)), "out of range"),
-    "mono_ms 2^63": ("tap", encode(tap_body(SITE, mono_ms=2**63)), "out of range"),
+    "seq 2^63": ("tap", encode(tap_body(SITE, seq=2**63)), "seq: expected integer <= 9223372036854775807"),
+    "mono_ms 2^63": ("tap", encode(tap_body(SITE, mono_ms=2**63)), "mono_ms: expected integer <= 9223372036854775807"),
     "seq 2^63 - 1 + 1 as a float": ("tap", encode(tap_body(SITE, seq=9.3e18)), "seq: expected integer"),
     "NaN word confidence": (
         "note",
