@@ -46,9 +46,14 @@ def _analyses(conn: sqlite3.Connection, note_ids: list[str]) -> dict[str, dict[s
 
 
 def list_notes(
-    conn: sqlite3.Connection, badges: Collection[str] | None = None, query: str = "", limit: int = 200
+    conn: sqlite3.Connection,
+    badges: Collection[str] | None = None,
+    query: str = "",
+    limit: int = 200,
+    author: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Return notes newest first with their analysis; only those naming one of badges; text search on query."""
+    """Return notes newest first with their analysis; only those naming one of badges as a visitor (or dictated by
+    `author`); text search on query. A badge a note names as its rep is never a visitor of it."""
     rows = conn.execute("SELECT id, site, station, ts, body FROM events WHERE kind='note' ORDER BY ts DESC, id DESC")
     picked: list[dict[str, Any]] = []
     wanted = None if badges is None else set(badges)
@@ -56,7 +61,7 @@ def list_notes(
         data = json.loads(row["body"]).get("data") or {}
         visitors = [b for b in data.get("visitor_badges") or [] if isinstance(b, str)]
         rep = data.get("rep_badge")
-        if wanted is not None and not (wanted & {*visitors, rep}):
+        if wanted is not None and not wanted.intersection(visitors) and (author is None or rep != author):
             continue
         picked.append({"id": row["id"], "site": row["site"], "station": row["station"], "ts": row["ts"],
                        "rep_badge": rep, "visitor_badges": visitors, "text": str(data.get("text") or ""),

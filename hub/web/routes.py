@@ -188,7 +188,8 @@ def notes_page(request: Request, q: str = "") -> Response:
     conn = _db(request)
     try:
         badges = visible_badges(conn, session.caller)
-        notes = [views.decorate_note(n) for n in views.list_notes(conn, badges, q.strip(), limit=300)]
+        author = session.caller.rep_badge if badges is not None else None  # a rep also sees what they dictated
+        notes = [views.decorate_note(n) for n in views.list_notes(conn, badges, q.strip(), 300, author)]
         owners = visitor_of_badge(conn)
         names = {who: visitor_card(conn, who)["name"] for n in notes for who in
                  (owners.get(b, b) for b in n["visitor_badges"])}  # fmt: skip

@@ -57,6 +57,7 @@ def test_a_note_never_widens_what_its_author_may_read(target: Target) -> None:
     for page in ("/notes", "/board", "/visitors", "/visitors/V-8"):
         assert "机密" not in browser.get(page).text
     assert browser.get("/visitors/V-8").status_code == 403
+    assert "顺便记一下" in browser.get("/notes").text  # what the rep dictated stays theirs to read
 
 
 def test_a_station_never_lets_an_unsigned_or_copied_badge_name_anyone(
