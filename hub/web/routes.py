@@ -97,7 +97,8 @@ async def login_submit(request: Request) -> Response:
     """Exchange a token from the form for a session cookie."""
     form = parse_qs((await request.body()).decode("utf-8", errors="replace"))
     target = (form.get("next") or ["/"])[0]
-    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable()
+    target = target if local else "/"  # never off this hub: browsers read a backslash as a slash
     settings = request.app.state.settings
     cookie = login(settings.db, settings.admin_token, (form.get("token") or [""])[0])
     if cookie is None:

@@ -196,6 +196,9 @@ def test_hygiene_headers_health_secure_cookie_and_logout(target: Target) -> None
     assert "secure" not in plain.headers["set-cookie"].lower()
     proxied = httpx.post(f"{target.url}/login", data={"token": secret}, headers={"X-Forwarded-Proto": "https"})
     assert "; secure" in proxied.headers["set-cookie"].lower()
+    for elsewhere in ("//evil.example", "/\\evil.example", "https://evil.example", "/\tevil"):
+        response = httpx.post(f"{target.url}/login", data={"token": secret, "next": elsewhere})
+        assert response.headers["location"] == "/", elsewhere
     browser = _login(target, secret)
     assert browser.get("/logout").status_code == 405
     browser.post("/logout")
