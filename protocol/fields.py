@@ -11,7 +11,7 @@ from protocol.errors import ContractError
 
 _MISSING = object()
 INT_MAX = 2**63 - 1  # what an SQLite INTEGER holds: every integer on the wire is bounded by it
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # and lone surrogates (not UTF-8)
 HEX_RE = re.compile(r"^[0-9A-F]{2,64}$")
 _hex_match = HEX_RE.fullmatch
 
@@ -47,7 +47,8 @@ def get_str(obj: Mapping[str, Any], key: str, path: str = "", optional: bool = F
 
 
 def has_control(value: str) -> bool:
-    """Tell whether text holds a control character (C0, DEL, C1, or a Unicode line/paragraph separator)."""
+    """Tell whether text holds a control character (C0, DEL, C1, a Unicode line/paragraph separator) or a lone
+    surrogate (which UTF-8, and so SQLite, cannot hold)."""
     return _CONTROL_RE.search(value) is not None
 
 

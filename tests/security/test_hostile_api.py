@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from protocol import Topic
 from tests.reliability.harness import wait_until
@@ -229,6 +231,9 @@ HOSTILE: list[tuple[str, str, dict[str, Any]]] = [
     ("PUT", "/api/stations/demo/gate-a/config", {"json": []}),
     ("PUT", "/api/library", {"json": {"text": "[" * 10_000}}),
     ("GET", "/api/export.xlsx?since=garbage", {}),
+    ("POST", "/api/badges", {"content": b'{"badge_id": "V-S", "role": "visitor", "name": "\\udcff"}'}),
+    ("POST", "/api/tokens", {"content": b'{"name": "\\udcff", "role": "it"}'}),
+    ("PUT", "/api/stations/demo/gate-a/config", {"content": b'{"zone": "\\ud800"}'}),
 ]
 
 
@@ -240,3 +245,28 @@ def test_any_single_hostile_call_gets_a_4xx_and_the_next_call_works(
     assert response.status_code < 500, (response.status_code, response.text[:300])
     target.reads_work()
     assert target.hub.health()["status"] == "ok"
+
+
+SEGMENTS = st.sampled_from(["V-0001", "%0A", "%00", "é" * 70, "9" * 40, "-1", "..", "%2F", "%23", "R-007%0D%0A",
+                            "tt_" + "x" * 300, "NaN", "Infinity"])  # fmt: skip
+TEMPLATES = st.sampled_from([
+    ("GET", "/api/visitors/{}/profile"), ("GET", "/api/notes/{}"), ("GET", "/api/visits?visitor={}"),
+    ("GET", "/api/notes?q={}"), ("GET", "/api/stations/{}/gate-a/config"), ("PUT", "/api/stations/demo/{}/config"),
+    ("DELETE", "/api/tokens/{}"), ("POST", "/api/notify/{}/retry"), ("GET", "/api/dead-letters?limit={}"),
+    ("POST", "/api/badges"), ("POST", "/api/analyze"), ("POST", "/api/rules/dry-run"), ("PUT", "/api/library"),
+])  # fmt: skip
+BODIES = st.sampled_from([b"", b"null", b"[]", b"{}", b'{"text": NaN}', b'{"badge_id": "V\\u0000", "role": "rep"}',
+                          b"[" * 5000, b"9" * 5000, b'{"text": "rules: &a [*a]"}', b'{"zone": "' + b"z" * 5000 + b'"}',
+                          "{\"text\": \"\udcff\"}".encode("utf-8", "surrogatepass"), b"\xff\xfe"])  # fmt: skip
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(call=TEMPLATES, segment=SEGMENTS, body=BODIES)
+def test_generated_hostile_calls_get_a_4xx_and_the_next_call_works(
+    target: Target, call: tuple[str, str], segment: str, body: bytes
+) -> None:
+    method, template = call
+    response = target.call(method, template.format(segment), content=body if method != "GET" else None,
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code < 500, (method, template, segment, body[:40], response.text[:300])
+    assert target.call("GET", "/api/visitors").status_code == 200

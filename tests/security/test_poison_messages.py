@@ -34,6 +34,11 @@ def _with_raw(body: dict[str, Any], key: str, raw: str) -> bytes:
     return encode({**body, key: marker}).replace(f'"{marker}"'.encode(), raw.encode())
 
 
+def _escaped(body: dict[str, Any]) -> bytes:
+    """Encode body with its MARK replaced by a JSON escape of a lone surrogate (valid JSON, not valid UTF-8 text)."""
+    return encode(body).replace(b"MARK", b"\\udcff")
+
+
 def _deep() -> bytes:
     return _with_raw(tap_body(SITE), "extra", "[" * 30_000 + "]" * 30_000)
 
@@ -66,6 +71,12 @@ POISON: dict[str, tuple[str, bytes, str]] = {
     "newline after the id": ("tap", encode(tap_body(SITE, id=tap_body(SITE)["id"] + "\n")), "id: expected ULID"),
     "newline after the time": ("tap", encode(tap_body(SITE, ts=tap_body(SITE)["ts"] + "\n")), "ts: not an RFC 3339"),
     "newline after the site": ("tap", encode({**tap_body(SITE), "site": SITE + "\n"}), "site: expected id"),
+    "a lone surrogate in a badge id": (
+        "tap",
+        _escaped(_tap_data(ndef={"badge_id": "V-MARK", "role": "visitor", "sig": None})),
+        "printable",
+    ),
+    "a lone surrogate in a note's text": ("note", _escaped(_note_body(text="MARK")), "store: UnicodeEncodeError"),
     "full-width digits in the time": ("tap", encode(tap_body(SITE, ts="２０２６-11-23T09:15:02Z")), "ts: not an RFC"),
 }
 
