@@ -140,7 +140,8 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise ContractError(f"payload: {len(payload)} bytes exceeds {MAX_PAYLOAD}")
     parsed_topic = Topic.parse(topic)
     try:
-        obj = _parse_json(payload.decode("utf-8"))
+        text = payload.decode("utf-8")
+        obj = _parse_json(text)
     except UnicodeDecodeError as exc:
         raise ContractError(f"payload: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -151,6 +152,8 @@ def decode(topic: str, payload: bytes) -> Envelope:
         raise
     except ValueError as exc:  # an integer of more than 4,300 digits
         raise ContractError(f"payload: number out of range ({exc})") from None
+    if "\\u" in text and _holds_lone_surrogate(obj):  # only an escape can make one: the common case skips the walk
+        raise ContractError("payload: a string with a lone surrogate escape (not UTF-8 text; the store cannot hold it)")
     envelope = Envelope.from_dict(obj)
     if (envelope.site, envelope.station, envelope.kind) != (parsed_topic.site, parsed_topic.station, parsed_topic.kind):
         for name in ("site", "station", "kind"):
@@ -159,6 +162,22 @@ def decode(topic: str, payload: bytes) -> Envelope:
                     f"{name}: envelope says {getattr(envelope, name)!r} but topic says {getattr(parsed_topic, name)!r}"
                 )
     return envelope
+
+
+def _holds_lone_surrogate(value: Any, depth: int = 0) -> bool:
+    if depth > 200:
+        raise ContractError("payload: JSON nested too deeply")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(item, depth + 1) for item in value)
+    return False
 
 
 def _finite_float(text: str) -> float:

@@ -74,9 +74,9 @@ POISON: dict[str, tuple[str, bytes, str]] = {
     "a lone surrogate in a badge id": (
         "tap",
         _escaped(_tap_data(ndef={"badge_id": "V-MARK", "role": "visitor", "sig": None})),
-        "printable",
+        "lone surrogate escape",
     ),
-    "a lone surrogate in a note's text": ("note", _escaped(_note_body(text="MARK")), "store: UnicodeEncodeError"),
+    "a lone surrogate in a note's text": ("note", _escaped(_note_body(text="MARK")), "lone surrogate escape"),
     "full-width digits in the time": ("tap", encode(tap_body(SITE, ts="２０２６-11-23T09:15:02Z")), "ts: not an RFC"),
 }
 
