@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from hub.api.deps import get_db
-from hub.auth.principal import optional_principal
+from hub.auth.principal import Principal, optional_principal
 from hub.auth.roles import fleet_readers
+from hub.auth.scope import dead_letter_for
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, list_dead_letters
 from hub.store.stations import list_stations
@@ -62,11 +63,13 @@ def stations(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
     return list_stations(db)
 
 
-@router.get("/api/dead-letters", dependencies=[Depends(fleet_readers)])
+@router.get("/api/dead-letters")
 def dead_letters(
     db: sqlite3.Connection = Depends(get_db),
+    principal: Principal = Depends(fleet_readers),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=2**63 - 1),
 ) -> dict[str, Any]:
     """Rejected messages with topic, reason and received time, newest first."""
-    return {"total": count_dead_letters(db), "items": list_dead_letters(db, limit, offset)}
+    items = [dead_letter_for(item, principal) for item in list_dead_letters(db, limit, offset)]
+    return {"total": count_dead_letters(db), "items": items}

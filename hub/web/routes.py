@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS
-from hub.auth.scope import visible_badges, visible_visitors
+from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors
 from hub.auth.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
@@ -222,7 +222,7 @@ def dead_letters_page(request: Request) -> Response:
         return session
     conn = _db(request)
     try:
-        items = list_dead_letters(conn, 200, 0)
+        items = [dead_letter_for(item, session.caller) for item in list_dead_letters(conn, 200, 0)]
         total = count_dead_letters(conn)
     finally:
         conn.close()

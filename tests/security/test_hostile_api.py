@@ -171,6 +171,12 @@ def test_it_reads_delivery_state_not_sales_data_and_cannot_reassign_visitors(tar
     assert seen_by_it.status_code == 200 and seen_by_it.json()["items"]
     assert all("context" not in item for item in seen_by_it.json()["items"]) and "机密" not in seen_by_it.text
 
+    target.publish(str(Topic(SITE, "gate-a", "note")), httpx.Request("POST", "/", json={**note, "seq": -1}).content)
+    assert wait_until(lambda: any(d["topic"].endswith("/note") for d in target.dead_letters()), 20)
+    letters = target.call("GET", "/api/dead-letters", token=it)
+    assert letters.status_code == 200 and "机密" not in letters.text and "hidden" in letters.text
+    assert "机密" in target.call("GET", "/api/dead-letters").text  # the admin sees the payload
+
     moved = target.call("POST", "/api/badges", token=it, json={"badge_id": "V-IT", "role": "visitor", "rep": "R-IT2"})
     assert moved.status_code == 403
     assert target.call("GET", "/api/badges").json()[0] is not None
