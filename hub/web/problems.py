@@ -17,7 +17,9 @@ def hub_problems(app: FastAPI) -> list[tuple[str, str]]:
     problems = []
     if not state.connected:
         problems.append(("broker", state.broker_error or app.state.settings.broker))
-    if state.last_error:
+    if state.dead_workers:
+        problems.append(("ingest", f"stopped: {', '.join(state.dead_workers)} (restart the hub)"))
+    elif state.last_error:
         problems.append(("ingest", state.last_error))
     rules = app.state.health_probes["rules"]()
     if not rules["ok"]:

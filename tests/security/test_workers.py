@@ -81,3 +81,5 @@ def test_health_turns_red_when_a_worker_thread_stops(tmp_path: Path, broker: Loc
         health = client.get("/api/health", headers=bearer(TOKEN)).json()
         assert health["status"] == "degraded" and "ingest" in health["ingest"]["last_error"]
         assert client.get("/api/health").json()["status"] == "degraded"  # anonymous callers see it too
+        client.post("/login", data={"token": TOKEN})
+        assert "stopped: ingest" in client.get("/fleet").text  # and the banner on every page
