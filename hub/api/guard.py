@@ -3,6 +3,7 @@ is read, and the browser hardening headers on every response."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -46,7 +47,11 @@ class RequestGuard:
         path, method = str(scope["path"]), str(scope["method"])
         if path.startswith("/api/") and path not in OPEN_PATHS and method in UNSAFE_METHODS:
             request = Request(scope)
-            principal = optional_principal(request)
+            try:
+                principal = optional_principal(request)
+            except sqlite3.Error as exc:  # sessions live in the database: say so, as every route does
+                await _refuse(scope, receive, send, 503, f"database unavailable: {exc}")
+                return
             if principal is None:
                 await _refuse(scope, receive, send, 401, "missing or invalid bearer token (or session and CSRF token)")
                 return

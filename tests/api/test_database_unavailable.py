@@ -18,6 +18,8 @@ def test_unusable_database_is_a_503_that_says_why_and_health_still_answers(tmp_p
     visits = client.get("/api/visits", headers=bearer(ADMIN_TOKEN))
     assert visits.status_code == 503
     assert visits.json() == {"detail": "database unavailable: unable to open database file"}
+    with_session = client.post("/api/analyze", json={"text": "x"}, headers={"Cookie": "tt_session=s.sig"})
+    assert with_session.status_code == 503 and "database unavailable" in with_session.text  # sessions live there
     health = client.get("/api/health", headers=bearer(ADMIN_TOKEN))
     assert health.status_code == 200
     assert health.json()["status"] == "degraded"
