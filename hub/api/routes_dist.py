@@ -27,7 +27,7 @@ def _dist_files(request: Request) -> dict[str, Path]:
         names = os.listdir(folder)
     except OSError as exc:
         raise HTTPException(404, f"wheelhouse {folder} unreadable: {exc.strerror}") from None
-    return {name: Path(folder) / name for name in sorted(names) if DIST_NAME.match(name)}
+    return {name: Path(folder) / name for name in sorted(names) if DIST_NAME.fullmatch(name)}
 
 
 @router.get("/dist/", response_class=HTMLResponse)
