@@ -22,6 +22,7 @@ from hub.api import (
     routes_library,
     routes_notes,
     routes_retire,
+    routes_opportunities,
     routes_rules,
     routes_visits,
 )
@@ -86,5 +87,6 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_export.router)
     app.include_router(routes_dist.router)
+    app.include_router(routes_opportunities.router)
     app.include_router(web_routes.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import HTTPException, Request
 
@@ -13,7 +14,7 @@ from hub.store.badges import rep_visitors
 from hub.store.db import connect
 from hub.store.tokens import find_token
 
-ROLE_LABELS = {"admin": "管理员", "manager": "销售经理", "rep": "销售代表", "it": "IT 运维"}
+ROLE_LABELS = {"admin": "管理员", "manager": "销售经理", "rep": "销售代表", "it": "IT 运维", "crm": "CRM 集成"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,18 @@ def check_visitor_access(conn: sqlite3.Connection, principal: Principal, visitor
         raise HTTPException(403, f"visitor {visitor_id!r} is not one of your visitors")
 
 
+def check_opportunity_access(conn: sqlite3.Connection, principal: Principal, opportunity: dict[str, Any]) -> None:
+    """Raise 403 when a rep acts on an opportunity that is neither theirs nor one of their visitors'."""
+    allowed = visible_visitors(conn, principal)
+    if allowed is None or opportunity["visitor"] in allowed:
+        return
+    if opportunity["rep"] is not None and opportunity["rep"] == rep_badge_of(principal):
+        return
+    raise HTTPException(403, f"opportunity {opportunity['id']} is not one of your visitors'")
+
+
 admin_only = require_role()
+opportunity_actors = require_role("manager", "rep", "crm")
 visitor_readers = require_role("manager", "rep")
 badge_readers = require_role("manager", "it", "rep")
 badge_writers = require_role("manager", "it")
