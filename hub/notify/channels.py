@@ -70,6 +70,7 @@ def build_request(channel: Channel, message: Message, row: dict[str, Any], now_m
             "text": message.text,
             "context": row["context"],
             "created_at": row["created_at"],
+            "opportunity_id": row["context"].get("opportunity_id") if isinstance(row["context"], dict) else None,
         }
     )
     headers["Idempotency-Key"] = row["idempotency_key"]

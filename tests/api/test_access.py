@@ -56,7 +56,7 @@ def test_token_request_validation(client: TestClient, tokens: dict[str, str]) ->
     assert bad.status_code == 422
     assert bad.json()["detail"] == [
         "name: required, 1-64 characters",
-        "role: expected one of admin|manager|rep|it, got 'boss'",
+        "role: expected one of admin|manager|rep|it|crm, got 'boss'",
     ]
     rep = client.post("/api/tokens", json={"name": "x", "role": "rep", "rep_badge": "V-0001"}, headers=admin)
     assert rep.status_code == 422 and "rep_badge" in rep.json()["detail"][0]
