@@ -31,6 +31,7 @@ from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
 from hub.web import routes as web_routes
+from hub.web import routes_sales
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
@@ -89,4 +90,5 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_dist.router)
     app.include_router(routes_opportunities.router)
     app.include_router(web_routes.router)
+    app.include_router(routes_sales.router)
     return app

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from protocol import now_rfc3339
+from protocol import now_rfc3339, to_epoch
 
 STATUSES = ("pending", "confirmed", "ignored", "contacted", "won", "lost")
 CLOSED = ("ignored", "won", "lost")
@@ -131,10 +131,14 @@ def iter_opportunities(conn: sqlite3.Connection, visitors: set[str] | None = Non
             yield _row(row)
 
 
-def count_pending(conn: sqlite3.Connection, since: str | None = None, visitors: set[str] | None = None) -> int:
-    """Count pending opportunities, optionally created since an RFC 3339 time and of some visitors."""
+def count_pending(conn: sqlite3.Connection, since_epoch: float | None = None, visitors: set[str] | None = None) -> int:
+    """Count pending opportunities, optionally raised since a time and of some visitors."""
     rows = conn.execute("SELECT visitor, created_at FROM opportunities WHERE status='pending'").fetchall()
-    return sum(1 for r in rows if (since is None or r[1] >= since) and (visitors is None or r[0] in visitors))
+    return sum(
+        1
+        for visitor, created in rows
+        if (since_epoch is None or to_epoch(created) >= since_epoch) and (visitors is None or visitor in visitors)
+    )
 
 
 def change_status(

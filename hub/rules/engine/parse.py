@@ -261,7 +261,8 @@ def _rule(check: _Checker, node: Node, index: int, names: set[str]) -> Rule | No
     otherwise = _actions(check, keys["else"][1], f"{where}.else") if "else" in keys else ()
     if name is None or when is None or not then:
         return None
-    return Rule(name, when, then, otherwise, node.start_mark.line + 1)
+    description = check.text(keys["description"][1], f"{where}.description") if "description" in keys else None
+    return Rule(name, when, then, otherwise, node.start_mark.line + 1, description or "")
 
 
 def parse_rules(text: str, file: str = "<text>") -> RuleSet:

@@ -1,0 +1,106 @@
+// TourTrace 规则向导: a 当/就/否则 form that reads the rules YAML and writes one rule back into it (server-side).
+(function () {
+  "use strict";
+  var form = document.getElementById("rule-builder");
+  if (!form) { return; }
+  var meta = document.querySelector('meta[name="tt-token"]');
+  var token = meta ? meta.content : "";
+  var yamlText = document.getElementById("rules-text");
+  var out = document.getElementById("rules-result");
+  var error = document.getElementById("rb-error");
+  var pick = document.getElementById("rb-pick");
+  var forms = {};
+  var FIELDS = ["name", "description", "event", "dwell_zone", "dwell_minutes", "param_kind", "param_min",
+    "param_max", "signal", "visitor_company", "followup_hours"];
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); });
+  }
+
+  function messages(data) {
+    var errors = (data && data.errors) || [];
+    if (data && data.detail) { return typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail); }
+    return errors.map(function (e) { return "第 " + e.line + " 行：" + e.message; }).join("；");
+  }
+
+  function addAction(branch, action) {
+    var row = document.getElementById("rb-action").content.firstElementChild.cloneNode(true);
+    row.querySelector('[name="kind"]').value = action ? action.kind : "tag";
+    row.querySelector('[name="value"]').value = action ? action.value : "";
+    row.querySelector("[data-remove-action]").addEventListener("click", function () { row.remove(); });
+    form.querySelector('[data-branch="' + branch + '"] .rb-actions').appendChild(row);
+  }
+
+  function fill(rule) {
+    FIELDS.forEach(function (name) {
+      var value = rule ? rule[name] : "";
+      form.elements[name].value = value === null || value === undefined ? "" : value;
+    });
+    form.elements.registered.checked = !!(rule && rule.registered);
+    ["then", "else"].forEach(function (branch) {
+      form.querySelector('[data-branch="' + branch + '"] .rb-actions').innerHTML = "";
+      ((rule && rule[branch]) || []).forEach(function (a) { addAction(branch, a); });
+    });
+    if (!rule) { addAction("then"); }
+  }
+
+  function collect() {
+    var rule = {};
+    FIELDS.forEach(function (name) { rule[name] = form.elements[name].value; });
+    rule.registered = form.elements.registered.checked;
+    ["then", "else"].forEach(function (branch) {
+      rule[branch] = Array.prototype.map.call(
+        form.querySelectorAll('[data-branch="' + branch + '"] .rb-action'),
+        function (row) {
+          return { kind: row.querySelector('[name="kind"]').value, value: row.querySelector('[name="value"]').value.trim() };
+        });
+    });
+    return rule;
+  }
+
+  function load(text) {
+    return post("/api/rules/form", text === undefined ? {} : { text: text }).then(function (r) {
+      if (!r.ok) { error.textContent = messages(r.data); return; }
+      var chosen = pick.value;
+      pick.innerHTML = '<option value="">＋ 新规则</option>';
+      forms = {};
+      r.data.rules.forEach(function (item) {
+        var option = document.createElement("option");
+        option.value = item.name;
+        option.textContent = item.name + (item.form ? "" : "（仅 YAML）");
+        option.disabled = !item.form;
+        forms[item.name] = item.form;
+        pick.appendChild(option);
+      });
+      pick.value = forms[chosen] ? chosen : "";
+    });
+  }
+
+  pick.addEventListener("change", function () { fill(forms[pick.value] || null); });
+  form.querySelectorAll("[data-add-action]").forEach(function (button) {
+    button.addEventListener("click", function () { addAction(button.dataset.addAction); });
+  });
+  document.getElementById("rb-write").addEventListener("click", function () {
+    error.textContent = "";
+    var rule = collect();
+    if (!rule.name) { error.textContent = "请填写规则名称"; return; }
+    post("/api/rules/form/write", { text: yamlText.value, rule: rule }).then(function (r) {
+      if (!r.ok || !r.data.ok) {
+        error.textContent = messages(r.data);
+        out.classList.add("failed");
+        return;
+      }
+      yamlText.value = r.data.text;
+      out.classList.remove("failed");
+      out.textContent = "已写入规则「" + rule.name + "」，请校验、试运行后保存。";
+      form.dataset.written = rule.name;
+      load(r.data.text).then(function () { pick.value = rule.name; });
+    });
+  });
+  fill(null);
+  load();
+})();
