@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from tests.api.tourdata import ADMIN_TOKEN, bearer, make_client, note, register_people
 from tests.rules.conftest import Hub
@@ -105,3 +107,18 @@ def test_a_crm_closes_the_loop_with_its_own_token(sales: tuple[TestClient, dict[
     closed = client.post(f"/api/opportunities/{target}/status", json={"status": "lost"}, headers=crm)
     assert closed.status_code == 409 and "closed" in closed.json()["detail"]
     assert client.get("/api/badges", headers=crm).status_code == 403  # a CRM token does nothing else
+
+
+def test_the_export_has_an_opportunities_sheet_scoped_to_the_caller(sales: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = sales
+    target = client.get("/api/opportunities", params={"visitor": "V-0001"}, headers=bearer(tokens["rep"]))
+    opportunity = target.json()["items"][0]["id"]
+    client.post(f"/api/opportunities/{opportunity}/status", json={"status": "confirmed"}, headers=bearer(tokens["rep"]))
+    everyone, mine = ["V-0001", "V-0002", "V-0003", "V-0004"], ["V-0001", "V-0003", "V-0004"]
+    for role, visitors in (("manager", everyone), ("rep", mine)):
+        response = client.get("/api/export.xlsx", headers=bearer(tokens[role]))
+        rows = list(load_workbook(io.BytesIO(response.content))["opportunities"].iter_rows(values_only=True))
+        assert rows[0][:6] == ("id", "visitor", "badge", "rep", "status", "rule")
+        assert [r[1] for r in rows[1:]] == visitors
+    first = rows[1]
+    assert (first[4], first[6], first[8], first[10]) == ("confirmed", "报价请求", "麻烦 给 个 报价", "quote")
