@@ -53,9 +53,11 @@ def open_opportunity(
     return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
 
-def open_opportunity_id(conn: sqlite3.Connection, site: str, visitor: str, rule: str) -> int | None:
-    """Return the id of the visitor's open opportunity from a rule, if any."""
-    row = conn.execute("SELECT id FROM opportunities WHERE open_key=?", (_open_key(site, visitor, rule),)).fetchone()
+def opportunity_of_event(conn: sqlite3.Connection, event_id: str, visitor: str) -> int | None:
+    """Return the id of the opportunity an event opened for a visitor, if it opened one."""
+    row = conn.execute(
+        "SELECT id FROM opportunities WHERE event_id=? AND visitor=? ORDER BY id DESC LIMIT 1", (event_id, visitor)
+    ).fetchone()
     return None if row is None else int(row[0])
 
 

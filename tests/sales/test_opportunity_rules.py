@@ -48,8 +48,8 @@ def test_a_quote_raises_one_pending_opportunity_with_its_evidence_even_when_repl
     assert [s["name"] for s in evidence["signals"]] == ["quote"]
     assert evidence["params"][0]["text"] == "HRC45" and evidence["dwell"] == {"heat-treat": 120.0}
     assert len(list_outcomes(hub.conn, kind="opportunity")) == 2  # each quote is still an outcome of the rule
-    context = json.loads(hub.conn.execute("SELECT context FROM notify_outbox ORDER BY id").fetchone()[0])
-    assert context["opportunity_id"] == made["id"]
+    [context] = [json.loads(r[0]) for r in hub.conn.execute("SELECT context FROM notify_outbox ORDER BY id")]
+    assert context["opportunity_id"] == made["id"]  # the second quote announced no second 新商机
 
     change_status(hub.conn, made["id"], "ignored", "王强", "rep")
     hub.submit(note("gate-heat-treat", "R-007", ("V-0001",), "还是 要 报价", 5, t0 + 300))

@@ -10,7 +10,7 @@ from hub.rules.engine.facts import said
 from hub.rules.engine.model import Action
 from hub.store.notes import add_tag, get_note
 from hub.store.notify_outbox import enqueue
-from hub.store.opportunities import open_opportunity, open_opportunity_id
+from hub.store.opportunities import open_opportunity, opportunity_of_event
 from hub.store.rule_facts import badge_name, has_tag, timer_exists, tour_visits, visitor_facts
 from hub.store.rules_state import add_outcome, held_by, outcome_keys, start_timer
 
@@ -27,7 +27,7 @@ def _notify_context(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
     evidence = action.evidence
     card, rep = _visitor_and_rep(conn, action)
     visitor = card.get("visitor") or action.badge or ""
-    opportunity = open_opportunity_id(conn, action.site, visitor, action.rule) if visitor else None
+    opportunity = opportunity_of_event(conn, action.event_id, visitor) if visitor else None
     return {
         "visitor": visitor,
         "visitor_name": card.get("name", ""),
@@ -88,7 +88,10 @@ def apply_action(conn: sqlite3.Connection, action: Action) -> bool:
     if new and action.kind == "opportunity" and "held_by" not in evidence:
         _open_opportunity(conn, action)
     if new and action.kind in ("notify", "escalate") and "held_by" not in evidence:
-        enqueue(conn, action.value, action.template or "rule", _notify_context(conn, action), action.key)
+        context = _notify_context(conn, action)
+        if action.template == "opportunity" and context["opportunity_id"] is None:
+            return new  # the visitor's opportunity is open already: announced when it opened
+        enqueue(conn, action.value, action.template or "rule", context, action.key)
     return new
 
 
