@@ -95,9 +95,13 @@ def form_to_rule(form: dict[str, Any]) -> dict[str, Any]:
     if str(form.get("description") or "").strip():
         rule["description"] = str(form["description"]).strip()
     rule["when"] = when
+    if not rule["name"]:
+        raise ValueError("name: give the rule a name")
     for branch in ("then", "else"):
         actions = [{a["kind"]: a["value"]} for a in form.get(branch) or [] if a.get("kind") and a.get("value")]
-        if actions or branch == "then":
+        if branch == "then" and not actions:
+            raise ValueError("then (就): add at least one action, e.g. tag or opportunity")
+        if actions:
             rule[branch] = actions
     return rule
 
