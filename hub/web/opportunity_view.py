@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hub.store.badges import list_badges, visitor_card
 from hub.store.opportunities import NEXT_STATUS, count_pending, history, list_opportunities
+from hub.web.views import zone_names
 
 PAGE = 300
 
@@ -16,6 +17,7 @@ PAGE = 300
 def decorate(conn: sqlite3.Connection, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Add what the page shows beside an opportunity: names, next statuses, evidence lines, its history."""
     reps = {b["badge_id"]: b["name"] for b in list_badges(conn, "rep")}
+    zones = zone_names(conn)
     past = history(conn, [o["id"] for o in items])
     out = []
     for item in items:
@@ -25,7 +27,7 @@ def decorate(conn: sqlite3.Connection, items: list[dict[str, Any]]) -> list[dict
             "next": NEXT_STATUS[item["status"]], "history": past[item["id"]],
             "params": [p.get("text", "") for p in evidence.get("params", [])],
             "signals": [s.get("text") or s.get("name", "") for s in evidence.get("signals", [])],
-            "dwell": {zone: round(float(s) / 60, 1) for zone, s in (evidence.get("dwell") or {}).items()},
+            "dwell": {zones.get(z, z): round(float(s) / 60, 1) for z, s in (evidence.get("dwell") or {}).items()},
         })  # fmt: skip
     return out
 

@@ -101,6 +101,32 @@
       load(r.data.text).then(function () { pick.value = rule.name; });
     });
   });
+  var KINDS = { tag: "标签", opportunity: "商机", notify: "通知", escalate: "升级", lookup: "查库", hold: "暂停",
+    timer: "跟进计时" };
+
+  function summary(data) {
+    var fresh = {};
+    var known = 0;
+    data.actions.forEach(function (a) {
+      if (!a.new) { known += 1; return; }
+      var line = (KINDS[a.kind] || a.kind) + "「" + a.value + "」" + (a.badge ? " → " + a.badge : "");
+      (fresh[a.rule] = fresh[a.rule] || []).push(line);
+    });
+    var lines = ["试运行：按历史上的 " + data.events + " 条刷卡和语音备注重新判断，不写入任何数据。"];
+    var rules = Object.keys(fresh);
+    lines.push(rules.length ? "将新增：" : "不会新增任何动作。");
+    rules.forEach(function (rule) { lines.push("· " + rule + "：" + fresh[rule].join("；")); });
+    if (known) { lines.push("已有（不会重复）：" + known + " 条"); }
+    return lines.join("\n");
+  }
+
+  document.getElementById("rb-dry-run").addEventListener("click", function () {
+    out.textContent = "…";
+    post("/api/rules/dry-run", { text: yamlText.value }).then(function (r) {
+      out.classList.toggle("failed", !r.ok);
+      out.textContent = r.ok ? summary(r.data) : messages(r.data);
+    });
+  });
   fill(null);
   load();
 })();
