@@ -180,6 +180,19 @@ def change_status(
     return {**current, "status": status, "updated_at": now}
 
 
+def handled_after(conn: sqlite3.Connection, note_id: str) -> bool:
+    """Tell whether someone moved an opportunity of a note's visitors on (confirmed, contacted, …) after the note."""
+    note = conn.execute("SELECT ts_epoch FROM notes WHERE event_id=?", (note_id,)).fetchone()
+    if note is None:
+        return False
+    rows = conn.execute(
+        "SELECT h.at FROM opportunity_history h JOIN opportunities o ON o.id = h.opportunity_id"
+        " JOIN note_visitors nv ON nv.event_id = ? AND nv.badge = o.badge",
+        (note_id,),
+    )
+    return any(to_epoch(at) >= note[0] for (at,) in rows)
+
+
 def history(conn: sqlite3.Connection, opportunity_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Return each opportunity's status changes oldest first."""
     found: dict[int, list[dict[str, Any]]] = {i: [] for i in opportunity_ids}

@@ -92,6 +92,23 @@ def test_handling_the_opportunity_stops_its_escalation(hub: Hub) -> None:
     assert states == {"R-007": "cancelled", "R-009": "fired"}
 
 
+def test_a_new_quote_on_an_opportunity_already_handled_escalates_only_if_nobody_acts_after_it(hub: Hub) -> None:
+    now = time.time()
+    hub.submit(note("gate-1", "R-007", ("V-0001",), "麻烦 给 个 报价", 1, now - 900),
+               note("gate-1", "R-007", ("V-0002",), "要 报价", 2, now - 900))  # fmt: skip
+    first, second = sorted(opportunities(hub), key=lambda o: o["visitor"])
+    hub.submit(note("gate-1", "R-009", ("V-0002",), "报价 再 发 一 次", 3, now - 600))  # V-0002's opportunity again
+    change_status(hub.conn, first["id"], "confirmed", "王强", "rep")  # V-0001: handled before its next quote …
+    change_status(hub.conn, second["id"], "contacted", "赵敏", "rep")  # V-0002: handled after its second quote
+    hub.conn.commit()
+    hub.submit(note("gate-1", "R-009", ("V-0001",), "报价 第 二 次", 4, now + 60))  # … which comes later
+    assert len(opportunities(hub)) == 2
+    assert hub.rules.sweep(hub.conn, now=now + 7300) == 1
+    assert [o["badge"] for o in list_outcomes(hub.conn, kind="escalate")] == ["V-0001"]
+    states = sorted(tuple(r) for r in hub.conn.execute("SELECT event_id, status FROM rule_timers"))
+    assert sorted(s for _e, s in states) == ["answered", "cancelled", "cancelled", "fired"]
+
+
 def test_the_qualification_gate_combines_tour_dwell_what_was_said_and_who_the_visitor_is(hub: Hub) -> None:
     assert hub.rules.replace(GATE) == ([], False)
     t0 = time.time() - 1800

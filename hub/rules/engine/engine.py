@@ -20,6 +20,7 @@ from hub.rules.engine.model import Action, Context, RuleError, RuleSet
 from hub.rules.engine.parse import RulesInvalid, parse_rules
 from hub.store.db import connect
 from hub.store.events import BatchResult
+from hub.store.opportunities import handled_after
 from hub.store.rules_state import due_timers, finish_timer, followed_up
 from hub.store.tx import transaction
 from protocol import Envelope, TapData, now_rfc3339
@@ -190,7 +191,9 @@ class RulesEngine:
         for timer in due_timers(conn, now):
             envelope = stored_event(conn, timer["event_id"])
             facts = None if envelope is None else facts_for(conn, envelope, self.rule_set)
-            answered = followed_up(conn, timer["event_id"], timer["due_epoch"])
+            answered = followed_up(conn, timer["event_id"], timer["due_epoch"]) or handled_after(
+                conn, timer["event_id"]
+            )
             if facts is not None:
                 actions = evaluate(self.rule_set, facts, Context(now, timer["rule"], answered))
                 apply_actions(conn, actions)
