@@ -53,6 +53,12 @@ def open_opportunity(
     return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
 
+def has_open_opportunity(conn: sqlite3.Connection, site: str, visitor: str, rule: str) -> bool:
+    """Tell whether the visitor has an open opportunity from a rule."""
+    found = conn.execute("SELECT 1 FROM opportunities WHERE open_key=?", (_open_key(site, visitor, rule),)).fetchone()
+    return found is not None
+
+
 def opportunity_of_event(conn: sqlite3.Connection, event_id: str, visitor: str) -> int | None:
     """Return the id of the opportunity an event opened for a visitor, if it opened one."""
     row = conn.execute(

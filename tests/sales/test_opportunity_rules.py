@@ -134,6 +134,10 @@ def test_dry_run_shows_the_combined_rule(hub: Hub) -> None:
         tap("gate-heat-treat", "heat-treat", "V-0001", 2, t0 + 400),
         note("gate-heat-treat", "R-007", ("V-0001",), "麻烦 报价", 3, t0 + 500),
     )
+    hub.submit(note("gate-heat-treat", "R-007", ("V-0001",), "报价 含 运费", 4, t0 + 600))
     result = hub.rules.dry_run(hub.conn, parse_rules(GATE))
     made = [(a["kind"], a["value"], a["badge"], a["new"]) for a in result["actions"]]
-    assert ("tag", "销售池", "V-0001", True) in made and ("opportunity", "合格商机", "V-0001", True) in made
+    assert ("tag", "销售池", "V-0001", True) in made
+    assert [a[3] for a in made if a[0] == "opportunity"] == [True, False]  # one open per visitor and rule
+    default = [(a["kind"], a["new"]) for a in hub.rules.dry_run(hub.conn)["actions"] if a["kind"] == "opportunity"]
+    assert default == [("opportunity", False), ("opportunity", False)]  # stored already / the visitor's is open

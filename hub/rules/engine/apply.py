@@ -10,7 +10,7 @@ from hub.rules.engine.facts import said
 from hub.rules.engine.model import Action
 from hub.store.notes import add_tag, get_note
 from hub.store.notify_outbox import enqueue
-from hub.store.opportunities import open_opportunity, opportunity_of_event
+from hub.store.opportunities import has_open_opportunity, open_opportunity, opportunity_of_event
 from hub.store.rule_facts import badge_name, has_tag, timer_exists, tour_visits, visitor_facts
 from hub.store.rules_state import add_outcome, held_by, outcome_keys, start_timer
 
@@ -112,6 +112,11 @@ def pending_flags(conn: sqlite3.Connection, actions: list[Action]) -> list[bool]
             exists = timer_exists(conn, action.key)
         else:
             exists = action.key in keys
+        if action.kind == "opportunity" and action.badge and not exists:  # one open per visitor and rule
+            visitor = _visitor_and_rep(conn, action)[0].get("visitor") or action.badge
+            opened = f"open|{action.site}|{visitor}|{action.rule}"
+            exists = opened in seen or has_open_opportunity(conn, action.site, visitor, action.rule)
+            seen.add(opened)
         flags.append(not exists and action.key not in seen)
         seen.add(action.key)
     return flags
