@@ -22,7 +22,7 @@ from hub.store.db import connect
 from hub.store.events import BatchResult
 from hub.store.opportunities import handled_after
 from hub.store.rules_state import due_timers, finish_timer, followed_up
-from hub.store.tx import transaction
+from hub.store.tx import savepoint, transaction
 from protocol import Envelope, TapData, now_rfc3339
 
 log = logging.getLogger(__name__)
@@ -247,11 +247,5 @@ def _apply(conn: sqlite3.Connection, actions: list[Action]) -> None:
     """Apply one event's actions all or nothing (a savepoint inside the caller's transaction)."""
     if not actions:
         return
-    conn.execute("SAVEPOINT rules_event")
-    try:
+    with savepoint(conn, "rules_event"):
         apply_actions(conn, actions)
-    except Exception:
-        conn.execute("ROLLBACK TO rules_event")
-        raise
-    finally:
-        conn.execute("RELEASE rules_event")
