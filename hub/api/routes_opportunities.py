@@ -22,6 +22,7 @@ from hub.store.opportunities import (
     list_opportunities,
 )
 from hub.store.tx import transaction
+from hub.store.visitors import resolve_visitor
 
 router = APIRouter()
 
@@ -42,7 +43,7 @@ def opportunities(
     db: sqlite3.Connection = Depends(get_db),
     status: str | None = Query(None, pattern="^(" + "|".join(STATUSES) + ")$"),
     rep: str | None = Query(None, max_length=64, description="rep badge id"),
-    visitor: str | None = Query(None, max_length=64, description="visitor id"),
+    visitor: str | None = Query(None, max_length=64, description="visitor id or badge id"),
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=200, description="the previous page's next"),
     caller: Principal = Depends(opportunity_actors),
@@ -54,7 +55,9 @@ def opportunities(
         raise HTTPException(422, str(exc)) from None
     scope = visible_visitors(db, caller)
     if visitor is not None:
-        scope = {visitor} if scope is None or visitor in scope else set()
+        resolved = resolve_visitor(db, visitor)  # a visitor id or one of their badges (also from before registering)
+        asked = {visitor, resolved["id"], *resolved["badges"]}
+        scope = asked if scope is None else asked & scope
     items, last = list_opportunities(db, status, rep, scope, after, limit)
     return {"items": [public(o) for o in items], "next": None if last is None else encode_cursor(last)}
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hub.store.badges import list_badges, visitor_card
 from hub.store.opportunities import NEXT_STATUS, count_pending, history, list_opportunities
+from hub.store.visitors import resolve_visitor
 from hub.web.views import zone_names
 
 PAGE = 300
@@ -33,8 +34,9 @@ def decorate(conn: sqlite3.Connection, items: list[dict[str, Any]]) -> list[dict
 
 
 def visitor_opportunities(conn: sqlite3.Connection, visitor: str) -> list[dict[str, Any]]:
-    """The opportunities of one visitor for the profile, newest first."""
-    return decorate(conn, list_opportunities(conn, visitors={visitor}, limit=PAGE)[0])
+    """The opportunities of one visitor (raised under their id or any of their badges) for the profile."""
+    resolved = resolve_visitor(conn, visitor)
+    return decorate(conn, list_opportunities(conn, visitors={resolved["id"], *resolved["badges"]}, limit=PAGE)[0])
 
 
 def pending_today(conn: sqlite3.Connection, visitors: set[str] | None, timezone: str) -> int:

@@ -59,6 +59,11 @@ def test_list_pages_with_items_and_next_and_filters(sales: tuple[TestClient, dic
     by_visitor = client.get("/api/opportunities", params={"visitor": "V-0003"}, headers=manager).json()["items"]
     assert [o["visitor"] for o in by_visitor] == ["V-0003"]
     assert client.get("/api/opportunities", params={"status": "won"}, headers=manager).json()["items"] == []
+    later = {"badge_id": "V-0003", "role": "visitor", "visitor": "P-3", "name": "钱七"}  # registered after the tour
+    assert client.post("/api/badges", json=later, headers=bearer(ADMIN_TOKEN)).status_code == 200
+    for asked in ("V-0003", "P-3"):
+        found = client.get("/api/opportunities", params={"visitor": asked}, headers=manager).json()["items"]
+        assert [o["visitor"] for o in found] == ["V-0003"], asked
     bad = client.get("/api/opportunities", params={"cursor": "bm9wZQ"}, headers=manager)
     assert bad.status_code == 422 and "cursor" in bad.json()["detail"]
     assert client.get("/api/opportunities", params={"status": "maybe"}, headers=manager).status_code == 422
