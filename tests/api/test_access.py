@@ -19,6 +19,9 @@ ROUTES = [
     ("POST", "/api/notify/999/retry", None, {"it"}),
     ("GET", "/api/export.xlsx", None, {"manager", "rep"}),
     ("GET", "/api/export.csv?sheet=notes", None, {"manager", "rep"}),
+    ("GET", "/api/opportunities", None, {"manager", "rep"}),
+    ("POST", "/api/opportunities/999/status", {"status": "won"}, {"manager", "rep"}),
+    ("POST", "/api/rules/form", {}, {"manager"}),
 ]
 
 
