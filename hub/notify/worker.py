@@ -35,6 +35,7 @@ class NotifyWorker:
         max_attempts: int = 10,
         poll_s: float = 1.0,
         timeout_s: float = 10.0,
+        base_url: str = "",
     ) -> None:
         self.db_path = db_path
         self.channels = dict(channels)
@@ -44,6 +45,7 @@ class NotifyWorker:
         self.max_attempts = max_attempts
         self.poll_s = poll_s
         self.timeout_s = timeout_s
+        self.base_url = base_url.rstrip("/")
         self.wake = threading.Event()
         self.sent_at: dict[str, deque[float]] = {}
         self._thread: threading.Thread | None = None
@@ -57,8 +59,11 @@ class NotifyWorker:
         channel = self.channels.get(row["channel"])
         if channel is None:
             raise DeliveryError(f"channel {row['channel']!r} is not configured (settings: notify)", retryable=False)
+        context = dict(row["context"])
+        if self.base_url and context.get("visitor") and not context.get("url"):
+            context["url"] = f"{self.base_url}/visitors/{context['visitor']}"  # the profile link in the message
         try:
-            message = self.templates.render(row["template"], row["context"])
+            message = self.templates.render(row["template"], context)
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
         post(client, build_request(channel, message, row), channel.kind)

@@ -152,3 +152,17 @@ def test_digest_settings_are_checked_with_their_path() -> None:
     assert "site_timezone: unknown time zone 'Mars/Base'" in message
     assert "digest.manager: expected HH:MM (site time, e.g. 18:00), got '6pm'" in message
     assert "digest.boss: no notify channel named 'boss'" in message
+
+
+def test_messages_link_the_visitors_profile(db_path: str, receiver: Receiver) -> None:
+    worker = NotifyWorker(db_path, {"sales": Channel("sales", "wecom", receiver.url("/send?key=s"))}, TemplateSet(),
+                          base_url="https://hub.plant.example/")  # fmt: skip
+    conn = connect(db_path)
+    try:
+        enqueue(conn, "sales", "opportunity", {"visitor": "V-0001", "visitor_name": "张伟", "note": "麻烦报价"}, "k")
+        with httpx.Client(timeout=5) as client:
+            worker.run_once(conn, client)
+    finally:
+        conn.close()
+    (request,) = receiver.wait_for(1)
+    assert "[查看访客档案](https://hub.plant.example/visitors/V-0001)" in request.json()["markdown"]["content"]
