@@ -141,3 +141,14 @@ def test_dry_run_shows_the_combined_rule(hub: Hub) -> None:
     assert [a[3] for a in made if a[0] == "opportunity"] == [True, False]  # one open per visitor and rule
     default = [(a["kind"], a["new"]) for a in hub.rules.dry_run(hub.conn)["actions"] if a["kind"] == "opportunity"]
     assert default == [("opportunity", False), ("opportunity", False)]  # stored already / the visitor's is open
+
+
+def test_a_rule_can_ask_for_the_visitors_registered_rep(hub: Hub) -> None:
+    rules = GATE.replace("visitor: {registered: true}", "visitor: {rep: R-009}").replace(
+        "dwell: {zone: heat-treat, min_minutes: 5}", "event: note"
+    )
+    assert hub.rules.replace(rules) == ([], False)
+    upsert_badge(hub.conn, Badge("V-0001", "visitor", "V-0001", "张伟", "华东阀门", "R-009"))
+    hub.submit(note("gate-1", "R-007", ("V-0001", "V-0002"), "麻烦 报价", 1, time.time() - 60))
+    tags = {(t[0], t[1]) for t in hub.conn.execute("SELECT badge, tag FROM tags")}
+    assert tags == {("V-0001", "销售池"), ("V-0002", "培育池")}

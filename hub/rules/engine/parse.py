@@ -26,7 +26,7 @@ from hub.rules.engine.model import (
 ALIASES = {"当": "when", "就": "then", "否则": "else", "规则": "rules", "名称": "name"}
 RULE_KEYS = ("name", "when", "then", "else", "description")
 WHEN_KEYS = ("event", "dwell", "param", "signal", "visitor", "no_followup", "count")
-VISITOR_ATTRS = ("company", "name", "registered")
+VISITOR_ATTRS = ("company", "name", "rep", "registered")
 
 
 class RulesInvalid(ValueError):
