@@ -50,14 +50,18 @@ def closed_visit_rows(
 
 
 def tour_visits(conn: sqlite3.Connection, site: str, badges: tuple[str, ...], until: float) -> list[dict[str, Any]]:
-    """Return the closed visits of these badges that ended by `until`, each with its badge, oldest first."""
+    """Return the visits of these badges that began by `until`, each with its badge and dwell so far, oldest first.
+
+    A visit still open at `until` (the visitor is in the zone while the rep dictates) counts until then.
+    """
     if not badges:
         return []
     rows = conn.execute(
-        'SELECT badge, zone, station, start_event, end_event, start, "end", dwell_s FROM visits'
-        f' WHERE site=? AND badge IN ({",".join("?" * len(badges))}) AND "end" IS NOT NULL'
-        " AND start_epoch + dwell_s <= ? ORDER BY start_epoch",
-        (site, *badges, until + 0.001),
+        'SELECT badge, zone, station, start_event, end_event, start, "end",'
+        " CASE WHEN dwell_s IS NOT NULL AND start_epoch + dwell_s <= ? THEN dwell_s"
+        " ELSE MIN(COALESCE(dwell_s, ? - start_epoch), ? - start_epoch) END FROM visits"
+        f" WHERE site=? AND badge IN ({','.join('?' * len(badges))}) AND start_epoch <= ? ORDER BY start_epoch",
+        (until + 0.001, until, until, site, *badges, until),
     )
     return [{"badge": row[0], **dict(zip(VISIT_KEYS, row[1:], strict=False))} for row in rows]
 

@@ -152,3 +152,16 @@ def test_a_rule_can_ask_for_the_visitors_registered_rep(hub: Hub) -> None:
     hub.submit(note("gate-1", "R-007", ("V-0001", "V-0002"), "麻烦 报价", 1, time.time() - 60))
     tags = {(t[0], t[1]) for t in hub.conn.execute("SELECT badge, tag FROM tags")}
     assert tags == {("V-0001", "销售池"), ("V-0002", "培育池")}
+
+
+def test_the_gate_counts_the_stay_the_visitor_is_still_in(hub: Hub) -> None:
+    assert hub.rules.replace(GATE) == ([], False)
+    t0 = time.time() - 1800
+    upsert_badge(hub.conn, Badge("V-0001", "visitor", "V-0001", "张伟", "华东阀门", None))
+    hub.submit(tap("gate-heat-treat", "heat-treat", "V-0001", 1, t0))  # still in heat-treat when the rep speaks
+    hub.submit(note("gate-heat-treat", "R-007", ("V-0001",), "麻烦 报价", 2, t0 + 200))
+    assert [t[0] for t in hub.conn.execute("SELECT tag FROM tags")] == ["培育池"]  # 3 min 20 s so far
+    hub.submit(note("gate-heat-treat", "R-007", ("V-0001",), "报价 要 快", 3, t0 + 330))
+    assert {t[0] for t in hub.conn.execute("SELECT tag FROM tags")} == {"培育池", "销售池"}  # 5 min 30 s
+    [made] = opportunities(hub)
+    assert made["evidence"]["conditions"]["dwell"] == [{"badge": "V-0001", "zone": "heat-treat", "dwell_s": 330.0}]
