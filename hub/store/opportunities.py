@@ -119,8 +119,8 @@ def list_opportunities(
         clauses.append("rep=?")
         params.append(rep)
     if visitors is not None:
-        clauses.append(f"visitor IN ({','.join('?' * len(visitors))})")
-        params.extend(sorted(visitors))
+        clauses.append("visitor IN (SELECT value FROM json_each(?))")  # one parameter however many visitors
+        params.append(json.dumps(sorted(visitors)))
     if after_id is not None:
         clauses.append("id < ?")
         params.append(after_id)
