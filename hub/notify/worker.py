@@ -97,6 +97,9 @@ class NotifyWorker:
                 retry_at = None if final else time.time() + self.backoff(attempts)
                 mark_failed(conn, row["id"], str(exc), retry_at)
                 log.warning("notification %s to %s failed (attempt %d): %s", row["id"], row["channel"], attempts, exc)
+            except Exception as exc:  # a message that cannot even be built: recorded, and the batch goes on
+                mark_failed(conn, row["id"], f"cannot send: {type(exc).__name__}: {exc}", None)
+                log.exception("notification %s to %s cannot be sent", row["id"], row["channel"])
             else:
                 mark_sent(conn, row["id"])
         return len(rows)

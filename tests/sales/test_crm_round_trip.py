@@ -1,4 +1,7 @@
-"""The CRM round trip: a quote → the signed CRM webhook with the opportunity id → the CRM calls back → contacted."""
+"""The CRM round trip: a quote → the signed CRM webhook with the opportunity id → the CRM calls back → contacted.
+
+Also what the round trip showed: a message that cannot be built is recorded as failed, not left 'sending'.
+"""
 
 from __future__ import annotations
 
@@ -60,3 +63,23 @@ def test_the_crm_hears_of_the_opportunity_and_closes_the_loop(tmp_path: Path, re
         assert after.count("SELECT COUNT(*) FROM rule_timers WHERE status='cancelled'") == 1
     finally:
         after.writer.close()
+
+
+def test_a_message_that_cannot_be_built_is_recorded_and_the_batch_goes_on(db_path: str, receiver: Receiver) -> None:
+    from hub.store.notify_outbox import enqueue, list_outbox
+
+    channels = {"sales": Channel("sales", "wecom", receiver.url("/send?key=s")),
+                "broken": Channel("broken", "wecom", "http://exa mple.invalid/\x00")}  # fmt: skip
+    worker = NotifyWorker(db_path, channels, TemplateSet())
+    conn = connect(db_path)
+    try:
+        enqueue(conn, "broken", "opportunity", {"visitor": "V-0001"}, "k1")
+        enqueue(conn, "sales", "opportunity", {"visitor": "V-0002"}, "k2")
+        with httpx.Client(timeout=5) as client:
+            assert worker.run_once(conn, client) == 2
+        states = {row["channel"]: (row["status"], row["last_error"]) for row in list_outbox(conn)}
+    finally:
+        conn.close()
+    assert states["sales"] == ("sent", "")
+    assert states["broken"][0] == "failed" and states["broken"][1].startswith("cannot send:")
+    assert len(receiver.wait_for(1)) == 1
