@@ -121,6 +121,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "opp_signals": ("信号", "Signals"),
     "opp_dwell": ("停留", "Dwell"),
     "opp_created": ("产生于", "Raised"),
+    "opp_more": ("下一页", "Next page"),
+    "opp_capped": (
+        "只显示前 300 条；按状态筛选可逐页查看全部。",
+        "Showing the first 300; filter by status to page through all.",
+    ),
     "problem_broker": (
         "集线器未连接 MQTT 代理，看板数据可能滞后；站点会保留事件，恢复后补传：",
         "The hub is not connected to the broker, so this page may lag; stations keep their events:",

@@ -127,3 +127,25 @@ def test_the_export_has_an_opportunities_sheet_scoped_to_the_caller(sales: tuple
         assert [r[1] for r in rows[1:]] == visitors
     first = rows[1]
     assert (first[4], first[6], first[8], first[10]) == ("confirmed", "报价请求", "麻烦 给 个 报价", "quote")
+
+
+def test_the_opportunities_page_pages_one_status_and_caps_the_mixed_view(
+    sales: tuple[TestClient, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+
+    import hub.web.routes_sales
+
+    client, tokens = sales
+    monkeypatch.setattr(hub.web.routes_sales, "PAGE", 3)
+    login = client.post("/login", data={"token": tokens["manager"], "next": "/opportunities"}, follow_redirects=False)
+    assert login.status_code == 303
+    mixed = client.get("/opportunities").text
+    assert len(re.findall(r"data-opportunity=", mixed)) == 3 and 'id="opportunities-capped"' in mixed
+    seen, url = [], "/opportunities?status=pending"
+    while url:
+        page = client.get(url).text
+        seen += re.findall(r'data-opportunity="(\d+)"', page)
+        found = re.search(r'id="opportunities-more" href="([^"]+)"', page)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    assert len(seen) == 4 and len(set(seen)) == 4
