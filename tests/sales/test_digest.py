@@ -166,3 +166,14 @@ def test_messages_link_the_visitors_profile(db_path: str, receiver: Receiver) ->
         conn.close()
     (request,) = receiver.wait_for(1)
     assert "[查看访客档案](https://hub.plant.example/visitors/V-0001)" in request.json()["markdown"]["content"]
+
+
+def test_the_digest_goes_to_the_manager_channel_at_18_unless_configured(tmp_path: Path) -> None:
+    import threading
+
+    from hub.notify.digest_schedule import digest_plan, start_digests
+
+    assert digest_plan(_settings(tmp_path / "a.sqlite3")) == {"manager": (18, 0)}
+    assert digest_plan(_settings(tmp_path / "a.sqlite3", digest={"manager": "17:30"})) == {"manager": (17, 30)}
+    quiet = HubSettings(db=str(tmp_path / "a.sqlite3"))
+    assert digest_plan(quiet) == {} and start_digests(quiet, threading.Event(), threading.Event()) is None
