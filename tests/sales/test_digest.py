@@ -140,6 +140,11 @@ def test_cli_dry_run_prints_the_parts_and_records_nothing(tmp_path: Path, hub: H
     bad = CliRunner().invoke(app, ["digest", "--dry-run", "--config", str(config), "--date", "30.11.2026"])
     assert bad.exit_code == 2 and "--date" in bad.output
 
+    for expected in ("manager: queued 1 part(s)", "manager: already sent for this day"):
+        sent = CliRunner().invoke(app, ["digest", "--config", str(config), "--date", "2026-11-30"])
+        assert sent.exit_code == 0 and expected in sent.output
+    assert hub.count("SELECT COUNT(*) FROM notify_outbox WHERE template='digest'") == 1
+
 
 def test_digest_settings_are_checked_with_their_path() -> None:
     from hub.settings import check_settings
