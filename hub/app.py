@@ -21,8 +21,8 @@ from hub.api import (
     routes_fleet,
     routes_library,
     routes_notes,
-    routes_retire,
     routes_opportunities,
+    routes_retire,
     routes_rules,
     routes_visits,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hub.store.db import connect
 from hub.store.opportunities import list_opportunities
-from hub.store.schema import MIGRATIONS, _v9_opportunities_sales_loop, migrate
+from hub.store.schema import MIGRATIONS, _v10_opportunities_sales_loop, migrate
 
 
 def _outcome(conn: sqlite3.Connection, key: str, badge: str, event: str, evidence: dict) -> None:
@@ -21,7 +21,7 @@ def _outcome(conn: sqlite3.Connection, key: str, badge: str, event: str, evidenc
 
 def test_existing_opportunity_outcomes_become_pending_opportunities(tmp_path: Path) -> None:
     conn = connect(tmp_path / "old.sqlite3")
-    before = MIGRATIONS.index(_v9_opportunities_sales_loop)
+    before = MIGRATIONS.index(_v10_opportunities_sales_loop)
     for number, step in enumerate(MIGRATIONS[:before], start=1):
         step(conn)
         conn.execute(f"PRAGMA user_version = {number}")

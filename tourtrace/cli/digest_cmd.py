@@ -23,12 +23,12 @@ def digest(
 
     from hub.notify.digest import DigestDay, build_digest
     from hub.notify.digest_schedule import dashboard_url, digest_plan, queue_digest
-    from hub.settings import HubConfigError, load_settings
+    from hub.settings import ConfigError, load_settings
     from hub.store.db import open_database
 
     try:
         settings = load_settings(config, {"db": db})
-    except HubConfigError as exc:
+    except ConfigError as exc:
         raise fail_config(exc.source, exc.errors) from None
     try:
         chosen = date.fromisoformat(day) if day else datetime.now(ZoneInfo(settings.site_timezone)).date()
