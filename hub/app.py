@@ -23,6 +23,7 @@ from hub.api import (
     routes_fleet,
     routes_library,
     routes_notes,
+    routes_opportunities,
     routes_retire,
     routes_rules,
     routes_visits,
@@ -34,6 +35,7 @@ from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
 from hub.web import routes as web_routes
+from hub.web import routes_sales
 from tourtrace import __version__
 
 log = logging.getLogger(__name__)
@@ -104,5 +106,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     app.include_router(routes_admin.router)
     app.include_router(routes_export.router)
     app.include_router(routes_dist.router)
+    app.include_router(routes_opportunities.router)
     app.include_router(web_routes.router)
+    app.include_router(routes_sales.router)
     return app

@@ -10,12 +10,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from hub.notify.config import ChannelSettings, TemplateSettings
+from hub.notify.config import ChannelSettings, DigestTime, TemplateSettings
 from hub.rules.analysis import ContextError, load_lexicon
 from protocol.broker_url import BrokerUrl
 from protocol.messages import TapMode
@@ -47,6 +48,14 @@ class HubSettings(Settings):
     analysis_dir: str | None = Field(
         None, description="folder of the plant's signals/lexicon/grammar/grades.yaml, merged over the shipped ones"
     )
+    site_timezone: str = Field("Asia/Shanghai", description="the plant's time zone: 'today' on the board, digest times")
+    digest: dict[str, DigestTime] = Field(
+        default_factory=dict,
+        description="notify channel → HH:MM site time of the managers' daily digest; default: manager at 18:00",
+    )
+    public_url: str | None = Field(
+        None, description="the dashboard as people reach it, for profile links in messages; default http://<http>"
+    )
 
     @field_validator("broker")
     @classmethod
@@ -71,6 +80,21 @@ class HubSettings(Settings):
             except ContextError as exc:
                 raise PydanticCustomError("analysis_dir", "{error}", {"error": str(exc)}) from None
         return folder
+
+    @field_validator("site_timezone")
+    @classmethod
+    def _time_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError(
+                "site_timezone", "unknown time zone {zone} (e.g. Asia/Shanghai)", {"zone": repr(zone)}
+            ) from None
+        return zone
+
+    def problems(self) -> list[str]:
+        """A digest goes to a configured notify channel."""
+        return [f"digest.{name}: no notify channel named {name!r}" for name in self.digest if name not in self.notify]
 
     @property
     def http_host(self) -> str:

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from hub.api.deps import get_db
+from hub.api.export_opportunities import add_opportunities_sheet
 from hub.auth.principal import Principal
 from hub.auth.roles import visitor_readers
 from hub.auth.scope import visible_badges, visible_visitors
@@ -73,7 +74,7 @@ def sheet_rows(conn: sqlite3.Connection, principal: Principal, sheet: str) -> li
 
 @router.get("/api/export.xlsx")
 def export_xlsx(principal: Principal = Depends(visitor_readers), db: sqlite3.Connection = Depends(get_db)) -> Response:
-    """Workbook with sheets visits, tags, notes."""
+    """Workbook with sheets visits, tags, notes, opportunities."""
     book = Workbook()
     book.remove(book.active)
     for sheet in SHEETS:
@@ -84,6 +85,7 @@ def export_xlsx(principal: Principal = Depends(visitor_readers), db: sqlite3.Con
         for row in sheet_rows(db, principal, sheet):
             ws.append([_cell(v) for v in row])
         ws.freeze_panes = "A2"
+    add_opportunities_sheet(book, db, principal)
     buffer = io.BytesIO()
     book.save(buffer)
     return Response(

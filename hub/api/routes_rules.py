@@ -15,6 +15,7 @@ from hub.auth.principal import Principal, require_token
 from hub.auth.roles import require_role
 from hub.rules.engine import RulesEngine, RulesInvalid, parse_rules, validate_rules
 from hub.rules.engine.engine import DryRunTooLarge
+from hub.rules.engine.form import rules_to_forms, write_rule
 from hub.store.audit import record_change
 from hub.store.rules_state import OUTCOME_KINDS, list_outcomes
 from hub.store.tx import transaction
@@ -26,6 +27,15 @@ MAX_TEXT = 200_000
 
 class RulesText(BaseModel):
     text: str = Field(..., max_length=MAX_TEXT, description="a rules file (YAML)")
+
+
+class FormRead(BaseModel):
+    text: str | None = Field(None, max_length=MAX_TEXT, description="rules to read; default: the active rules")
+
+
+class FormWrite(BaseModel):
+    text: str = Field(..., max_length=MAX_TEXT, description="the rules text to write the rule into")
+    rule: dict[str, Any] = Field(..., description="a builder form rule (see hub/rules/engine/form.py)")
 
 
 class DryRunBody(BaseModel):
@@ -112,6 +122,29 @@ def dry_run(
         return engine.dry_run(db, rule_set, last=body.last)
     except DryRunTooLarge as exc:
         return JSONResponse({"ok": False, "detail": str(exc)}, status_code=422)
+
+
+@router.post("/api/rules/form", dependencies=[Depends(rule_editors)], response_model=None)
+def read_form(body: FormRead, request: Request) -> dict[str, Any] | JSONResponse:
+    """The rules as builder forms: {rules: [{name, form}]}, form null for a rule only YAML can show."""
+    text = rules_engine(request.app).state()["text"] if body.text is None else body.text
+    try:
+        return {"rules": rules_to_forms(parse_rules(text, "<request>"))}
+    except RulesInvalid as exc:
+        return _invalid([e.to_dict() for e in exc.errors])
+
+
+@router.post("/api/rules/form/write", dependencies=[Depends(rule_editors)], response_model=None)
+def write_form(body: FormWrite) -> dict[str, Any] | JSONResponse:
+    """Write a builder form rule into a rules text (replacing the rule of its name); return {ok, text, errors}."""
+    try:
+        text = write_rule(body.text, body.rule)
+    except RulesInvalid as exc:
+        return _invalid([e.to_dict() for e in exc.errors])
+    except (ValueError, TypeError, KeyError) as exc:
+        return _invalid([{"file": "<form>", "line": 1, "column": 1, "message": f"form: {exc}"}])
+    errors = validate_rules(text, "<form>")
+    return {"ok": not errors, "text": text, "errors": [e.to_dict() for e in errors]}
 
 
 @router.get("/api/rules/outcomes", dependencies=[Depends(rule_editors)])

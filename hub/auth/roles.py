@@ -12,7 +12,7 @@ from hub.auth.principal import Principal, require_token
 from hub.store.db import connect
 from hub.store.tokens import find_token
 
-ROLE_LABELS = {"admin": "管理员", "manager": "销售经理", "rep": "销售代表", "it": "IT 运维"}
+ROLE_LABELS = {"admin": "管理员", "manager": "销售经理", "rep": "销售代表", "it": "IT 运维", "crm": "CRM 集成"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ def rep_badge_of(principal: Principal) -> str | None:
 
 
 admin_only = require_role()
+opportunity_actors = require_role("manager", "rep", "crm")
 visitor_readers = require_role("manager", "rep")
 badge_readers = require_role("manager", "it", "rep")
 badge_writers = require_role("manager", "it")

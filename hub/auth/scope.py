@@ -34,6 +34,22 @@ def visible_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str]
     return visitors_of_rep(conn, badge) if principal.role == "rep" and badge else set()
 
 
+def opportunity_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
+    """Return the visitors whose opportunities a caller may read and move, or None for all: a CRM integration
+    token moves every opportunity (it is where they are followed up); a rep only their own visitors'."""
+    return None if principal.role == "crm" else visible_visitors(conn, principal)
+
+
+def check_opportunity_access(conn: sqlite3.Connection, principal: Principal, opportunity: dict[str, Any]) -> None:
+    """Raise 403 when a rep acts on an opportunity that is neither theirs nor one of their visitors'."""
+    allowed = opportunity_visitors(conn, principal)
+    if allowed is None or opportunity["visitor"] in allowed:
+        return
+    if opportunity["rep"] is not None and opportunity["rep"] == rep_badge_of(principal):
+        return
+    raise HTTPException(403, f"opportunity {opportunity['id']} is not one of your visitors'")
+
+
 def visible_badges(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
     """Return the visitor badges (and visitor ids) whose data the caller may see, or None for all."""
     visitors = visible_visitors(conn, principal)

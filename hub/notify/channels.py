@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -70,9 +70,10 @@ def build_request(channel: Channel, message: Message, row: dict[str, Any], now_m
             "text": message.text,
             "context": row["context"],
             "created_at": row["created_at"],
+            "opportunity_id": row["context"].get("opportunity_id") if isinstance(row["context"], dict) else None,
         }
     )
-    headers["Idempotency-Key"] = row["idempotency_key"]
+    headers["Idempotency-Key"] = quote(row["idempotency_key"], safe="|:@-._~")  # HTTP headers are ASCII: 报价商机|…
     headers["X-TourTrace-Signature"] = crm_signature(channel.secret, body)
     return Outgoing(channel.url, headers, body)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from tourtrace.config_model import Settings
@@ -73,3 +73,21 @@ class Channel:
 def load_channels(channels: Mapping[str, ChannelSettings]) -> dict[str, Channel]:
     """Build channels from validated settings."""
     return {name: Channel(name, spec.kind, spec.url, spec.secret) for name, spec in channels.items()}
+
+
+def parse_hhmm(text: str) -> tuple[int, int] | None:
+    """Return (hour, minute) of an HH:MM time, None when it is not one."""
+    hour, sep, minute = text.partition(":")
+    if not sep or not hour.isdigit() or not minute.isdigit() or len(minute) != 2:
+        return None
+    h, m = int(hour), int(minute)
+    return (h, m) if 0 <= h < 24 and 0 <= m < 60 else None
+
+
+def _digest_time(at: str) -> str:
+    if parse_hhmm(at) is None:
+        raise PydanticCustomError("digest_time", "expected HH:MM (site time, e.g. 18:00), got {at}", {"at": repr(at)})
+    return at
+
+
+DigestTime = Annotated[str, AfterValidator(_digest_time)]

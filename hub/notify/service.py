@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hub.notify.config import load_channels
+from hub.notify.digest_schedule import dashboard_url, start_digests
 from hub.notify.templates import TemplateSet
 from hub.notify.worker import NotifyWorker
 from hub.settings import HubSettings
@@ -25,9 +26,11 @@ def notify_hook(settings: HubSettings) -> Callable[[HubRuntime], None]:
             settings.db,
             load_channels(settings.notify),
             TemplateSet({k: v.model_dump() for k, v in settings.notify_templates.items()}),
+            base_url=dashboard_url(settings),
         )
         runtime.writer.after_commit.append(lambda _result: worker.wake.set())
         worker.start(runtime.stop_event)
+        start_digests(settings, runtime.stop_event, worker.wake)
 
     return attach
 

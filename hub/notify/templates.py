@@ -32,6 +32,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "text": "### 访客标签\n- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
         "- 标签：**{{ tag }}**\n{% if evidence %}- 依据：{{ evidence }}\n{% endif %}",
     },
+    "digest": {"title": "{{ title }}", "text": "{{ text }}"},
     "warning": {
         "title": "工艺可行性提醒",
         "text": "### 工艺可行性提醒\n- 访客：**{{ visitor_name or visitor }}**\n- {{ warning }}\n"

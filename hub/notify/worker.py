@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from contextlib import closing
 from typing import Any
@@ -15,9 +16,10 @@ from hub.notify.channels import DeliveryError, build_request, post
 from hub.notify.config import IDEMPOTENT_KINDS, Channel
 from hub.notify.templates import TemplateSet
 from hub.store.db import connect, open_database
-from hub.store.notify_outbox import claim_due, mark_failed, mark_sent, recover_interrupted
+from hub.store.notify_outbox import claim_due, defer, mark_failed, mark_sent, recover_interrupted
 
 log = logging.getLogger(__name__)
+ROBOT_PER_MINUTE = 20  # WeCom (and DingTalk) robots accept 20 messages a minute; more are refused
 
 
 class NotifyWorker:
@@ -33,6 +35,7 @@ class NotifyWorker:
         max_attempts: int = 10,
         poll_s: float = 1.0,
         timeout_s: float = 10.0,
+        base_url: str = "",
     ) -> None:
         self.db_path = db_path
         self.channels = dict(channels)
@@ -42,7 +45,9 @@ class NotifyWorker:
         self.max_attempts = max_attempts
         self.poll_s = poll_s
         self.timeout_s = timeout_s
+        self.base_url = base_url.rstrip("/")
         self.wake = threading.Event()
+        self.sent_at: dict[str, deque[float]] = {}
         self._thread: threading.Thread | None = None
 
     def backoff(self, attempts: int) -> float:
@@ -54,16 +59,36 @@ class NotifyWorker:
         channel = self.channels.get(row["channel"])
         if channel is None:
             raise DeliveryError(f"channel {row['channel']!r} is not configured (settings: notify)", retryable=False)
+        context = dict(row["context"])
+        if self.base_url and context.get("visitor") and not context.get("url"):
+            context["url"] = f"{self.base_url}/visitors/{context['visitor']}"  # the profile link in the message
         try:
-            message = self.templates.render(row["template"], row["context"])
+            message = self.templates.render(row["template"], context)
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
         post(client, build_request(channel, message, row), channel.kind)
+
+    def paced(self, channel_name: str, now: float) -> float | None:
+        """Return when a robot channel may send again if it sent ROBOT_PER_MINUTE messages in the last minute."""
+        channel = self.channels.get(channel_name)
+        if channel is None or channel.kind not in ("wecom", "dingtalk"):
+            return None
+        sent = self.sent_at.setdefault(channel_name, deque())
+        while sent and sent[0] <= now - 60:
+            sent.popleft()
+        if len(sent) >= ROBOT_PER_MINUTE:
+            return sent[0] + 60
+        sent.append(now)
+        return None
 
     def run_once(self, conn: Any, client: httpx.Client) -> int:
         """Send every due row once; return how many were attempted."""
         rows = claim_due(conn, time.time())
         for row in rows:
+            wait_until = self.paced(row["channel"], time.time())
+            if wait_until is not None:
+                defer(conn, row["id"], wait_until)
+                continue
             try:
                 self.deliver(client, row)
             except DeliveryError as exc:
@@ -72,6 +97,9 @@ class NotifyWorker:
                 retry_at = None if final else time.time() + self.backoff(attempts)
                 mark_failed(conn, row["id"], str(exc), retry_at)
                 log.warning("notification %s to %s failed (attempt %d): %s", row["id"], row["channel"], attempts, exc)
+            except Exception as exc:  # a message that cannot even be built: recorded, and the batch goes on
+                mark_failed(conn, row["id"], f"cannot send: {type(exc).__name__}: {exc}", None)
+                log.exception("notification %s to %s cannot be sent", row["id"], row["channel"])
             else:
                 mark_sent(conn, row["id"])
         return len(rows)

@@ -14,16 +14,26 @@ STATUSES = ("pending", "sending", "sent", "failed")
 
 
 def enqueue(
-    conn: sqlite3.Connection, channel: str, template: str, context: dict[str, Any], idempotency_key: str
+    conn: sqlite3.Connection,
+    channel: str,
+    template: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    not_before: float | None = None,
 ) -> bool:
     """Queue a notification in the caller's transaction; return False when (channel, key) was queued before."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO notify_outbox(channel, template, context, idempotency_key, next_attempt_epoch,"
         " created_at) VALUES (?,?,?,?,?,?)",
-        (channel, template, json.dumps(context, ensure_ascii=False, default=str), idempotency_key, time.time(),
-         now_rfc3339()),
+        (channel, template, json.dumps(context, ensure_ascii=False, default=str), idempotency_key,
+         time.time() if not_before is None else not_before, now_rfc3339()),
     )  # fmt: skip
     return cursor.rowcount == 1
+
+
+def defer(conn: sqlite3.Connection, row_id: int, until: float) -> None:
+    """Put a claimed row back to wait until `until` without counting an attempt (a robot's rate limit)."""
+    conn.execute("UPDATE notify_outbox SET status='pending', next_attempt_epoch=? WHERE id=?", (until, row_id))
 
 
 def claim_due(conn: sqlite3.Connection, now: float, limit: int = 20) -> list[dict[str, Any]]:

@@ -252,6 +252,60 @@ def _v11_security_sig_finding(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v12_opportunities_sales_loop(conn: sqlite3.Connection) -> None:
+    """Opportunities as objects with their status history; existing opportunity outcomes become pending ones."""
+    _run(
+        conn,
+        """
+        CREATE TABLE opportunities (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            site TEXT NOT NULL,
+            visitor TEXT NOT NULL,
+            badge TEXT,
+            rep TEXT,
+            rule TEXT NOT NULL,
+            title TEXT NOT NULL,
+            status TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            open_key TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX opportunities_status ON opportunities(status, id);
+        CREATE INDEX opportunities_visitor ON opportunities(visitor);
+        CREATE INDEX opportunities_rep ON opportunities(rep);
+        CREATE INDEX opportunities_event ON opportunities(event_id);
+        CREATE TABLE opportunity_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            opportunity_id INTEGER NOT NULL REFERENCES opportunities(id),
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            role TEXT NOT NULL,
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            comment TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX opportunity_history_of ON opportunity_history(opportunity_id, id);
+        CREATE TABLE digests_sent (
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            parts INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (channel, day)
+        );
+        INSERT OR IGNORE INTO opportunities(site, visitor, badge, rep, rule, title, status, event_id, evidence,
+            open_key, created_at, updated_at)
+        SELECT o.site, COALESCE(b.visitor, o.badge, ''), o.badge, COALESCE(o.rep, b.rep), o.rule, o.value,
+            'pending', o.event_id, o.evidence, o.site || '|' || COALESCE(b.visitor, o.badge, '') || '|' || o.rule,
+            o.created_at, o.created_at
+        FROM rule_outcomes o LEFT JOIN badges b ON b.badge_id = o.badge AND b.role = 'visitor'
+        WHERE o.kind = 'opportunity' AND json_extract(o.evidence, '$.held_by') IS NULL
+        ORDER BY o.id
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -264,6 +318,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v9_station_retired_at,
     _v10_security_session_parent,
     _v11_security_sig_finding,
+    _v12_opportunities_sales_loop,
 ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from protocol import now_rfc3339
 
-ROLES = ("admin", "manager", "rep", "it")
+ROLES = ("admin", "manager", "rep", "it", "crm")
 
 
 def hash_token(token: str) -> str:

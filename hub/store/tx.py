@@ -24,3 +24,16 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:  # SQLite may have rolled back already (e.g. after a disk I/O error)
             conn.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
+    """Run the block all or nothing inside the caller's transaction (ROLLBACK TO the savepoint on any error)."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        raise
+    finally:
+        conn.execute(f"RELEASE {name}")

@@ -23,7 +23,9 @@ from hub.store.stations import list_stations
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.web import views
 from hub.web.i18n import LANGS, translator
+from hub.web.opportunity_view import pending_today, visitor_opportunities
 from hub.web.problems import hub_problems
+from hub.web.rule_builder import builder_choices
 
 HERE = Path(__file__).parent
 STATIC = {p.name: p for p in (HERE / "static").iterdir() if p.is_file()}
@@ -31,7 +33,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(include_in_schema=False)
 
 PEOPLE = ("manager", "rep")
-NAV = [("board", "/board", PEOPLE), ("notes", "/notes", PEOPLE), ("visitors", "/visitors", PEOPLE),
+NAV = [("board", "/board", PEOPLE), ("opportunities", "/opportunities", PEOPLE), ("notes", "/notes", PEOPLE),
+       ("visitors", "/visitors", PEOPLE),
        ("fleet", "/fleet", ("manager", "it")), ("dead_letters", "/dead-letters", ("it",)),
        ("badges", "/badges", ("manager", "it", "rep")), ("rules", "/rules", ("manager",)),
        ("notify", "/notify", ("manager", "it"))]  # fmt: skip
@@ -133,9 +136,11 @@ def board_page(request: Request, fragment: bool = False) -> Response:
     conn = _db(request)
     try:
         data = views.board(conn, visible_badges(conn, session.caller))
+        pending = pending_today(conn, visible_visitors(conn, session.caller), request.app.state.settings.site_timezone)
     finally:
         conn.close()
-    return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data)
+    return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data,
+                   pending_today=pending)  # fmt: skip
 
 
 @router.get("/visitors", response_class=HTMLResponse)
@@ -174,11 +179,12 @@ def profile_page(request: Request, visitor_id: str) -> Response:
         if allowed is not None and resolved not in allowed and visitor_id not in allowed:
             return _render(request, "message.html", session, 403, message_key="forbidden")
         data = views.profile(conn, visitor_id)
+        opportunities = visitor_opportunities(conn, resolved)
     finally:
         conn.close()
     if data is None:
         return _render(request, "message.html", session, 404, message_key="not_found")
-    return _render(request, "profile.html", session, p=data)
+    return _render(request, "profile.html", session, p=data, opportunities=opportunities)
 
 
 @router.get("/notes", response_class=HTMLResponse)
@@ -234,7 +240,12 @@ def rules_page(request: Request) -> Response:
     session = _guard(request, ("manager",))
     if isinstance(session, Response):
         return session
-    return _render(request, "rules.html", session)
+    conn = _db(request)
+    try:
+        choices = builder_choices(conn, list(request.app.state.settings.notify))
+    finally:
+        conn.close()
+    return _render(request, "rules.html", session, choices=choices)
 
 
 @router.get("/badges", response_class=HTMLResponse)

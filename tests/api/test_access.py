@@ -19,6 +19,9 @@ ROUTES = [
     ("POST", "/api/notify/999/retry", None, {"it"}),
     ("GET", "/api/export.xlsx", None, {"manager", "rep"}),
     ("GET", "/api/export.csv?sheet=notes", None, {"manager", "rep"}),
+    ("GET", "/api/opportunities", None, {"manager", "rep"}),
+    ("POST", "/api/opportunities/999/status", {"status": "won"}, {"manager", "rep"}),
+    ("POST", "/api/rules/form", {}, {"manager"}),
 ]
 
 
@@ -56,7 +59,7 @@ def test_token_request_validation(client: TestClient, tokens: dict[str, str]) ->
     assert bad.status_code == 422
     assert bad.json()["detail"] == [
         "name: required, 1-64 printable characters",
-        "role: expected one of admin|manager|rep|it, got 'boss'",
+        "role: expected one of admin|manager|rep|it|crm, got 'boss'",
     ]
     rep = client.post("/api/tokens", json={"name": "x", "role": "rep", "rep_badge": "V-0001"}, headers=admin)
     assert rep.status_code == 422 and "rep_badge" in rep.json()["detail"][0]

@@ -15,7 +15,7 @@ def test_xlsx_has_three_sheets(client: TestClient, tokens: dict[str, str]) -> No
     response = client.get("/api/export.xlsx", headers=bearer(tokens["manager"]))
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["visits", "tags", "notes"]
+    assert book.sheetnames == ["visits", "tags", "notes", "opportunities"]
     visits = list(book["visits"].iter_rows(values_only=True))
     assert visits[0][:5] == ("visitor", "name", "company", "badge", "zone")
     rows = {(r[0], r[4]) for r in visits[1:]}

@@ -27,4 +27,4 @@ def test_cli_token_works_with_its_role(client: TestClient, tokens: dict[str, str
 def test_cli_token_rejects_bad_role(hub_db: Path) -> None:
     result = CliRunner().invoke(app, ["token", "create", "--role", "boss", "--name", "x", "--db", str(hub_db)])
     assert result.exit_code == 2
-    assert "role: expected one of admin|manager|rep|it, got 'boss'" in result.output
+    assert "role: expected one of admin|manager|rep|it|crm, got 'boss'" in result.output

@@ -81,7 +81,7 @@ def test_crm_signed_with_idempotency_key(db_path: str, receiver: Receiver) -> No
     assert request.headers["idempotency-key"] == "01JDF8P0000000000000000009"
     body = request.json()
     assert body["event_id"] == "01JDF8P0000000000000000009" and body["context"]["visitor"] == "V-0001"
-    assert body["template"] == "opportunity"
+    assert body["template"] == "opportunity" and body["opportunity_id"] is None  # queued without an opportunity
 
 
 def test_retries_with_backoff_after_500(db_path: str, receiver: Receiver) -> None:

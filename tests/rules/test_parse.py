@@ -62,8 +62,9 @@ def test_yaml_syntax_errors_and_bad_shapes_are_reported_not_raised() -> None:
     assert "expected a list of rules" in places("rules: 5\n")[0][2]
     missing = places("rules:\n  - name: x\n")
     assert [m for _l, _c, m in missing] == ["rules[0]: missing 'when'", "rules[0]: missing 'then'"]
-    conflict = places(one_rule("{event: note, dwell: {zone: a, min_minutes: 1}}"))
-    assert any("use event: tap" in m for _l, _c, m in conflict)
+    conflict = places(one_rule("{event: tap, dwell: {zone: a, min_minutes: 1}, signal: quote}"))
+    assert any("need event: note" in m for _l, _c, m in conflict)
+    assert places(one_rule("{visitor: {registered: maybe}}"))[0][2].endswith("registered: expected true or false")
     count = places(one_rule("{count: {of: leads, over_hours: 0, more_than: 1.5}}", "[{hold: h}]"))
     assert [m.split(": ", 1)[1] for _l, _c, m in count] == [
         "expected one of new_leads, notes, opportunities, got 'leads'", "must be > 0", "expected a whole number ≥ 0"

@@ -4,6 +4,7 @@ carries the text without any link or emphasis made from it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -47,5 +48,7 @@ def test_note_text_and_visitor_names_make_no_markdown(
         (request,) = receiver.wait_for(1, 20)
         content = request.json()["markdown"]["content"]
         assert "点我领奖" in content and "麻烦报价" in content
-        for injected in ("](http", "<a ", "\n# ", "**急**", "http://evil"):
+        links = re.findall(r"\[([^\]]*)\]\(([^)]*)\)", content)
+        assert all(text == "查看访客档案" and "evil" not in url for text, url in links), (links, content)
+        for injected in ("<a ", "\n# ", "**急**", "http://evil"):
             assert injected not in content, (injected, content)

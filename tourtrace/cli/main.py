@@ -9,6 +9,7 @@ from tourtrace.cli import (
     badge_cmd,
     certs_cmd,
     demo_cmd,
+    digest_cmd,
     doctor_cmd,
     edge_cmd,
     hub_cmd,
@@ -35,3 +36,4 @@ app.command("transcribe")(voice_cmd.transcribe)
 app.add_typer(voice_cmd.model_app, name="model")
 app.command("analyze")(analyze_cmd.analyze)
 app.add_typer(token_cmd.app, name="token")
+app.command("digest")(digest_cmd.digest)

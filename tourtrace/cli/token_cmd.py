@@ -11,7 +11,7 @@ app = typer.Typer(help="API tokens for the hub (admin, manager, rep, it).", no_a
 
 @app.command("create")
 def create(
-    role: str = typer.Option(..., "--role", help="admin|manager|rep|it"),
+    role: str = typer.Option(..., "--role", help="admin|manager|rep|it|crm"),
     name: str = typer.Option(..., "--name", help="who the token is for"),
     db: str = typer.Option("tourtrace-hub.sqlite3", "--db", help="hub SQLite database"),
     rep_badge: str | None = typer.Option(None, "--rep-badge", help="the rep's badge (required for --role rep)"),

@@ -3,36 +3,71 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
+from hub.rules.engine.facts import said
 from hub.rules.engine.model import Action
-from hub.store.notes import add_tag
+from hub.store.notes import add_tag, get_note
 from hub.store.notify_outbox import enqueue
+from hub.store.opportunities import has_open_opportunity, open_opportunity, opportunity_of_event
+from hub.store.rule_facts import badge_name, has_tag, timer_exists, tour_visits, visitor_facts
 from hub.store.rules_state import add_outcome, held_by, outcome_keys, start_timer
 
 HOLDABLE = ("opportunity", "notify")  # a rep's held leads are recorded, not announced
 
 
+def _visitor_and_rep(conn: sqlite3.Connection, action: Action) -> tuple[dict[str, str], str | None]:
+    """Return the registered card of the action's badge and its rep: the note's rep, else the visitor's."""
+    card = visitor_facts(conn, (action.badge,)).get(action.badge or "", {}) if action.badge else {}
+    return card, action.rep or card.get("rep") or None
+
+
 def _notify_context(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
     evidence = action.evidence
-    row = None
-    if action.badge:
-        row = conn.execute("SELECT visitor, name, company FROM badges WHERE badge_id=?", (action.badge,)).fetchone()
-    rep = None
-    if action.rep:
-        rep_row = conn.execute("SELECT name FROM badges WHERE badge_id=?", (action.rep,)).fetchone()
-        rep = (rep_row["name"] if rep_row and rep_row["name"] else None) or action.rep
+    card, rep = _visitor_and_rep(conn, action)
+    visitor = card.get("visitor") or action.badge or ""
+    opportunity = opportunity_of_event(conn, action.event_id, visitor) if visitor else None
     return {
-        "visitor": (row["visitor"] if row and row["visitor"] else None) or action.badge or "",
-        "visitor_name": row["name"] if row else "",
-        "company": row["company"] if row else "",
-        "rep": rep,
+        "visitor": visitor,
+        "visitor_name": card.get("name", ""),
+        "company": card.get("company", ""),
+        "rep": (badge_name(conn, rep) or rep) if rep else None,
         "signals": list(evidence.get("signals", [])),
         "note": evidence.get("quote", ""),
         "rule": action.rule,
         "event_id": action.event_id,
         "hours": evidence.get("hours"),
+        "opportunity_id": opportunity,
     }
+
+
+def opportunity_evidence(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
+    """Return what an opportunity shows as its reason: the note and its quote, params, signals, the tour's dwell."""
+    note = get_note(conn, action.event_id) or {}
+    dwell: dict[str, float] = {}
+    if action.badge:
+        for visit in tour_visits(conn, action.site, (action.badge,), time.time()):
+            dwell[visit["zone"]] = dwell.get(visit["zone"], 0.0) + float(visit["dwell_s"] or 0)
+    return {
+        "note_id": note.get("id"),
+        "quote": action.evidence.get("quote", note.get("text", "")),
+        "params": [dict(p) for p in said(note.get("params"))],
+        "signals": [dict(s) for s in said(note.get("signals"))],
+        "dwell": dwell,
+        "conditions": {k: action.evidence[k] for k in ("dwell", "signals", "badges") if k in action.evidence},
+        "event_ids": list(action.evidence.get("event_ids", [])),
+        "title": action.value,
+    }
+
+
+def _open_opportunity(conn: sqlite3.Connection, action: Action) -> None:
+    if not action.badge:
+        return
+    card, rep = _visitor_and_rep(conn, action)
+    visitor = card.get("visitor") or action.badge
+    open_opportunity(conn, action.site, visitor, action.badge, rep, action.rule, action.value, action.event_id,
+                     opportunity_evidence(conn, action))  # fmt: skip
 
 
 def apply_action(conn: sqlite3.Connection, action: Action) -> bool:
@@ -50,8 +85,13 @@ def apply_action(conn: sqlite3.Connection, action: Action) -> bool:
         evidence["held_by"] = hold
     new = add_outcome(conn, action.key, action.rule, action.kind, action.value, action.site, action.event_id,
                       action.badge, action.rep, evidence)  # fmt: skip
+    if new and action.kind == "opportunity" and "held_by" not in evidence:
+        _open_opportunity(conn, action)
     if new and action.kind in ("notify", "escalate") and "held_by" not in evidence:
-        enqueue(conn, action.value, action.template or "rule", _notify_context(conn, action), action.key)
+        context = _notify_context(conn, action)
+        if action.template == "opportunity" and context["opportunity_id"] is None:
+            return new  # the visitor's opportunity is open already: announced when it opened
+        enqueue(conn, action.value, action.template or "rule", context, action.key)
     return new
 
 
@@ -63,25 +103,20 @@ def apply_actions(conn: sqlite3.Connection, actions: list[Action]) -> int:
 def pending_flags(conn: sqlite3.Connection, actions: list[Action]) -> list[bool]:
     """Return, for each action, whether applying it now would add something (reads only)."""
     keys = outcome_keys(conn, [a.key for a in actions if a.kind not in ("tag", "timer")])
-    timers = {
-        row[0]
-        for a in actions
-        if a.kind == "timer"
-        for row in conn.execute("SELECT key FROM rule_timers WHERE key=?", (a.key,)).fetchall()
-    }
     seen: set[str] = set()
     flags = []
     for action in actions:
         if action.kind == "tag":
-            exists = (
-                action.badge is None
-                or conn.execute(
-                    "SELECT 1 FROM tags WHERE site=? AND badge=? AND tag=?", (action.site, action.badge, action.value)
-                ).fetchone()
-                is not None
-            )
+            exists = action.badge is None or has_tag(conn, action.site, action.badge, action.value)
+        elif action.kind == "timer":
+            exists = timer_exists(conn, action.key)
         else:
-            exists = action.key in keys or action.key in timers
+            exists = action.key in keys
+        if action.kind == "opportunity" and action.badge and not exists:  # one open per visitor and rule
+            visitor = _visitor_and_rep(conn, action)[0].get("visitor") or action.badge
+            opened = f"open|{action.site}|{visitor}|{action.rule}"
+            exists = opened in seen or has_open_opportunity(conn, action.site, visitor, action.rule)
+            seen.add(opened)
         flags.append(not exists and action.key not in seen)
         seen.add(action.key)
     return flags

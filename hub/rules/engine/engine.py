@@ -15,13 +15,15 @@ from typing import Any
 import hub.data
 from hub.rules.engine.apply import apply_actions, pending_flags
 from hub.rules.engine.evaluate import acts_on_bare_tap, evaluate
-from hub.rules.engine.facts import ClosedVisits, count_history, facts_for, stored_event, stored_history
+from hub.rules.engine.facts import ClosedVisits, facts_for, stored_event, stored_history
 from hub.rules.engine.model import Action, Context, RuleError, RuleSet
 from hub.rules.engine.parse import RulesInvalid, parse_rules
 from hub.store.db import connect
 from hub.store.events import BatchResult
+from hub.store.opportunities import handled_after
+from hub.store.rule_facts import count_history
 from hub.store.rules_state import due_timers, finish_timer, followed_up
-from hub.store.tx import transaction
+from hub.store.tx import savepoint, transaction
 from protocol import Envelope, TapData, now_rfc3339
 
 log = logging.getLogger(__name__)
@@ -190,7 +192,9 @@ class RulesEngine:
         for timer in due_timers(conn, now):
             envelope = stored_event(conn, timer["event_id"])
             facts = None if envelope is None else facts_for(conn, envelope, self.rule_set)
-            answered = followed_up(conn, timer["event_id"], timer["due_epoch"])
+            answered = followed_up(conn, timer["event_id"], timer["due_epoch"]) or handled_after(
+                conn, timer["event_id"]
+            )
             if facts is not None:
                 actions = evaluate(self.rule_set, facts, Context(now, timer["rule"], answered))
                 apply_actions(conn, actions)
@@ -263,11 +267,5 @@ def _apply(conn: sqlite3.Connection, actions: list[Action]) -> None:
     """Apply one event's actions all or nothing (a savepoint inside the caller's transaction)."""
     if not actions:
         return
-    conn.execute("SAVEPOINT rules_event")
-    try:
+    with savepoint(conn, "rules_event"):
         apply_actions(conn, actions)
-    except Exception:
-        conn.execute("ROLLBACK TO rules_event")
-        raise
-    finally:
-        conn.execute("RELEASE rules_event")

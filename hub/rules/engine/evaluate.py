@@ -55,11 +55,31 @@ def _visitors_matching(accepted: Mapping[str, tuple[str, ...]], facts: EventFact
     ]
 
 
+def _tour_dwell(when: When, facts: EventFacts) -> tuple[list[str], list[dict[str, Any]]]:
+    """Return the note's badges whose whole tour so far stayed long enough in the dwell zone, with their totals."""
+    assert when.dwell is not None
+    zone, seconds = when.dwell.zone, when.dwell.min_minutes * 60
+    totals: dict[str, float] = {}
+    for visit in facts.visits:
+        if visit.get("zone") == zone:
+            badge = str(visit.get("badge"))
+            totals[badge] = totals.get(badge, 0.0) + float(visit.get("dwell_s") or 0)
+    matched = [b for b in facts.badges if totals.get(b, 0.0) >= seconds]
+    return matched, [{"badge": b, "zone": zone, "dwell_s": totals[b]} for b in matched]
+
+
 def check_conditions(when: When, facts: EventFacts) -> tuple[bool, dict[str, Any]]:
-    """Return whether every condition holds for the event, with the evidence of those that matched."""
+    """Return whether every condition holds for the event, with the evidence of those that matched.
+
+    Conditions about each visitor of a note (their tour's dwell, who they are) leave the visitors that meet them
+    in evidence["badges"]; the rule holds when at least one does.
+    """
     ok = facts.kind in when.events
     evidence: dict[str, Any] = {"event_ids": [facts.event_id]}
-    if when.dwell is not None:
+    per_badge: list[str] | None = None
+    if when.dwell is not None and facts.kind == "note":
+        per_badge, evidence["dwell"] = _tour_dwell(when, facts)
+    elif when.dwell is not None:
         zone, seconds = when.dwell.zone, when.dwell.min_minutes * 60
         visits = [v for v in facts.visits if v.get("zone") == zone and (v.get("dwell_s") or 0) >= seconds]
         ok = ok and bool(visits)
@@ -80,8 +100,11 @@ def check_conditions(when: When, facts: EventFacts) -> tuple[bool, dict[str, Any
         ok = ok and bool(found)
         evidence["signals"] = found
     if when.visitor:
-        evidence["badges"] = _visitors_matching(when.visitor, facts)
-        ok = ok and bool(evidence["badges"])
+        who = _visitors_matching(when.visitor, facts)
+        per_badge = who if per_badge is None else [b for b in per_badge if b in who]
+    if per_badge is not None:
+        evidence["badges"] = per_badge
+        ok = ok and bool(per_badge)
     if when.count is not None:
         value = facts.counts.get(when.count.key, 0)
         ok = ok and value > when.count.more_than
@@ -112,7 +135,7 @@ def acts_on_bare_tap(rule: Rule) -> bool:
 def _subject(rule: Rule, facts: EventFacts, evidence: dict[str, Any]) -> str:
     """What an action is keyed on: the event; for a dwell rule the newest matching visit (every later tap of the
     badge sees that visit again and must not act on it twice); for a counting rule the rep (or site) and window."""
-    if rule.when.dwell is not None and evidence.get("dwell"):
+    if rule.when.dwell is not None and facts.kind == "tap" and evidence.get("dwell"):
         return f"visit:{evidence['dwell'][-1]['start_event']}"
     count = rule.when.count
     if count is None:
@@ -188,4 +211,8 @@ def evaluate(rule_set: RuleSet, facts: EventFacts, context: Context) -> list[Act
                                       evidence=evidence))  # fmt: skip
             continue
         actions += build_actions(rule, rule.then if ok else rule.otherwise, facts, evidence)
+        if ok and rule.otherwise and "badges" in evidence:
+            rest = [b for b in facts.badges if b not in evidence["badges"]]
+            if rest:  # the note's other visitors do not meet the per-visitor conditions: they take the else branch
+                actions += build_actions(rule, rule.otherwise, facts, {**evidence, "badges": rest, "dwell": []})
     return actions

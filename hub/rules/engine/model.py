@@ -82,6 +82,7 @@ class Rule:
     then: tuple[ActionSpec, ...]
     otherwise: tuple[ActionSpec, ...] = ()
     line: int = 0
+    description: str = ""
 
 
 @dataclass(frozen=True)

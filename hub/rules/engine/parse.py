@@ -27,7 +27,7 @@ from hub.rules.engine.model import (
 ALIASES = {"当": "when", "就": "then", "否则": "else", "规则": "rules", "名称": "name"}
 RULE_KEYS = ("name", "when", "then", "else", "description")
 WHEN_KEYS = ("event", "dwell", "param", "signal", "visitor", "no_followup", "count")
-VISITOR_ATTRS = ("company", "name")
+VISITOR_ATTRS = ("company", "name", "rep", "registered")
 
 
 class RulesInvalid(ValueError):
@@ -142,20 +142,29 @@ def _when(check: _Checker, node: Node, where: str) -> When | None:
     visitor: dict[str, tuple[str, ...]] = {}
     if "visitor" in keys:
         sub = check.mapping(keys["visitor"][1], f"{where}.visitor", VISITOR_ATTRS) or {}
-        visitor = {attr: check.texts(value, f"{where}.visitor.{attr}") for attr, (_k, value) in sub.items()}
+        visitor = {
+            attr: _visitor_values(check, attr, value, f"{where}.visitor.{attr}") for attr, (_k, value) in sub.items()
+        }
     no_followup = _no_followup(check, keys["no_followup"][1], f"{where}.no_followup") if "no_followup" in keys else None
     count = _count(check, keys["count"][1], f"{where}.count") if "count" in keys else None
     needs_note = params or signals or "no_followup" in keys or "count" in keys
-    implied = ("tap",) if dwell else ("note",) if needs_note else EVENT_KINDS
+    implied = ("note",) if needs_note else ("tap",) if dwell else EVENT_KINDS
     if not events:
         events = implied
-    elif dwell and "tap" not in events:
-        check.error(keys["event"][1], f"{where}: dwell is measured on taps; use event: tap")
     elif needs_note and "note" not in events:
         check.error(keys["event"][1], f"{where}: param, signal, no_followup and count need event: note")
-    if dwell and needs_note:
-        check.error(node, f"{where}: dwell (taps) cannot be combined with note conditions in one rule")
     return When(events, dwell, params, signals, visitor, no_followup, count)
+
+
+def _visitor_values(check: _Checker, attr: str, node: Node, where: str) -> tuple[str, ...]:
+    """Accepted values of a visitor attribute; `registered` is true or false (registered with a company)."""
+    if attr != "registered":
+        return check.texts(node, where)
+    value = check.value(node) if isinstance(node, ScalarNode) else None
+    if not isinstance(value, bool):
+        check.error(node, f"{where}: expected true or false")
+        return ()
+    return ("yes",) if value else ("no",)
 
 
 def _params(check: _Checker, node: Node, where: str) -> tuple[ParamCond, ...]:
@@ -256,7 +265,8 @@ def _rule(check: _Checker, node: Node, index: int, names: set[str]) -> Rule | No
     otherwise = _actions(check, keys["else"][1], f"{where}.else") if "else" in keys else ()
     if name is None or when is None or not then:
         return None
-    return Rule(name, when, then, otherwise, node.start_mark.line + 1)
+    description = check.text(keys["description"][1], f"{where}.description") if "description" in keys else None
+    return Rule(name, when, then, otherwise, node.start_mark.line + 1, description or "")
 
 
 def parse_rules(text: str, file: str = "<text>") -> RuleSet:
