@@ -47,23 +47,23 @@ def workdir(name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"tourtrace-bench-{name}-"))
 
 
-def envelopes(site: str, count: int, stations: int = 3) -> list[tuple[str, bytes]]:
-    """Return `count` valid tap messages (topic, payload) spread over `stations` stations."""
+def envelopes(site: str, count: int, stations: int = 3, badges: int = 50) -> list[tuple[str, bytes]]:
+    """Return `count` valid tap messages (topic, payload) spread over `stations` stations and `badges` badges."""
     messages = []
     for n in range(count):
         station = f"gate-{n % stations}"
-        tap = visitor_tap(site, station, f"zone-{n % stations}", n // stations + 1, f"V-{n % 50:04d}")
+        tap = visitor_tap(site, station, f"zone-{n % stations}", n // stations + 1, f"V-{n % badges:04d}")
         messages.append((str(tap.topic), tap.encode()))
     return messages
 
 
-def queue_for(url: str, client_id: str, topic_filter: str) -> None:
-    """Create a persistent MQTT v5 session subscribed at QoS 1, then leave so the broker queues for it."""
-    client = _v5_client(client_id)
+def queue_for(url: str, client_id: str, topic_filter: str, protocol: int = mqtt.MQTTv5) -> None:
+    """Create a persistent MQTT session (v5 or 3.1.1) subscribed at QoS 1, then leave so the broker queues for it."""
+    client = _client(client_id, protocol=protocol)
     done = threading.Event()
     client.on_subscribe = lambda *args: done.set()
     client.on_connect = lambda c, *args: c.subscribe(topic_filter, qos=1)
-    _connect_v5(client, url)
+    _connect(client, url, protocol)
     client.loop_start()
     if not done.wait(10):
         raise RuntimeError(f"could not subscribe {client_id}")
@@ -72,10 +72,15 @@ def queue_for(url: str, client_id: str, topic_filter: str) -> None:
 
 
 def drain_bare(
-    url: str, client_id: str, count: int, timeout_s: float = 600, client_class: type[mqtt.Client] = mqtt.Client
+    url: str,
+    client_id: str,
+    count: int,
+    timeout_s: float = 600,
+    client_class: type[mqtt.Client] = mqtt.Client,
+    protocol: int = mqtt.MQTTv5,
 ) -> float:
     """Reconnect a queued session with plain paho (auto PUBACK) and return seconds from first to last message."""
-    client = _v5_client(client_id, client_class)
+    client = _client(client_id, client_class, protocol)
     times: list[float] = []
     finished = threading.Event()
 
@@ -85,7 +90,7 @@ def drain_bare(
             finished.set()
 
     client.on_message = on_message
-    _connect_v5(client, url)
+    _connect(client, url, protocol)
     client.loop_start()
     if not finished.wait(timeout_s):
         raise RuntimeError(f"bare subscriber got {len(times)} of {count}")
@@ -118,12 +123,17 @@ def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> floa
     raise RuntimeError(f"hub stored {seen} of {count}")
 
 
-def _v5_client(client_id: str, client_class: type[mqtt.Client] = mqtt.Client) -> mqtt.Client:
-    return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+def _client(client_id: str, client_class: type[mqtt.Client] = mqtt.Client, protocol: int = mqtt.MQTTv5) -> mqtt.Client:
+    if protocol == mqtt.MQTTv5:
+        return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+    return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol, clean_session=False)
 
 
-def _connect_v5(client: mqtt.Client, url: str) -> None:
+def _connect(client: mqtt.Client, url: str, protocol: int) -> None:
     parts = urlsplit(url)
+    if protocol != mqtt.MQTTv5:
+        client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+        return
     props = Properties(PacketTypes.CONNECT)
     props.SessionExpiryInterval = 3600
     props.ReceiveMaximum = 1000

@@ -8,6 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from hub.api.export_sheets import safe_cell
 from hub.auth.principal import Principal
 from hub.auth.roles import rep_badge_of
 from hub.auth.scope import opportunity_visitors
@@ -36,4 +37,4 @@ def add_opportunities_sheet(book: Workbook, conn: sqlite3.Connection, principal:
     sheet = book.create_sheet(SHEET)
     sheet.append(HEADER)
     for row in opportunity_rows(conn, principal):
-        sheet.append(row)
+        sheet.append([safe_cell(value) for value in row])

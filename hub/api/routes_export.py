@@ -1,115 +1,162 @@
-"""Export visits, tags and notes for the CRM as XLSX (one sheet each) or CSV (one sheet)."""
+"""Export visits, tags and notes for the CRM as XLSX (one sheet each) or CSV (one sheet), for a time range.
+
+Rows are written as they are read (openpyxl's write-only mode spools each sheet to disk), so memory stays flat
+however much history there is; a long export can run as a job whose progress the dashboard shows.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
+import os
 import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
 from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from hub.api.deps import get_db
+from hub.api.export_jobs import ExportJobs
 from hub.api.export_opportunities import add_opportunities_sheet
+from hub.api.export_sheets import HEADERS, SHEETS, ExportScope, sheet_rows, write_workbook
 from hub.auth.principal import Principal
 from hub.auth.roles import visitor_readers
-from hub.auth.scope import visible_badges, visible_visitors
-from hub.store.badges import visitor_of_badge
-from hub.store.visits import list_visits
-from hub.web.derived import evidence_text, list_notes, list_tags
+from hub.auth.scope import visible_badges
+from hub.store.db import connect
+from protocol import to_epoch
 
 router = APIRouter()
-SHEETS = ("visits", "tags", "notes")
-HEADERS = {
-    "visits": ["visitor", "name", "company", "badge", "zone", "station", "start", "end", "dwell_s", "timed_out"],
-    "tags": ["visitor", "name", "company", "tag", "evidence", "at"],
-    "notes": ["note_id", "ts", "station", "rep_badge", "visitor_badges", "text", "normalized", "params", "signals",
-              "warnings"],
-}  # fmt: skip
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+def _epoch(name: str, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return to_epoch(value)
+    except ValueError:
+        raise HTTPException(422, f"{name}: expected RFC 3339 time with offset, got {value!r}") from None
 
 
-def _label(item: Any) -> str:
-    if isinstance(item, dict):
-        said = item.get("text") or item.get("message") or item.get("name") or json.dumps(item, ensure_ascii=False)
-        return f"{said}（已取消）" if item.get("negated") else str(said)
-    return str(item)
-
-
-def sheet_rows(conn: sqlite3.Connection, principal: Principal, sheet: str) -> list[list[Any]]:
-    """Return the rows of one sheet, limited to the caller's visitors for a rep."""
-    allowed = visible_visitors(conn, principal)
+def export_scope(conn: sqlite3.Connection, principal: Principal, since: str | None, until: str | None) -> ExportScope:
+    """Return what the caller may export in a time range (a rep: only their visitors)."""
     visible = visible_badges(conn, principal)
-    badges = None if visible is None else sorted(visible)
-    owners = visitor_of_badge(conn)
-    cards = {r["visitor"]: (r["name"], r["company"]) for r in conn.execute(
-        "SELECT visitor, name, company FROM badges WHERE role='visitor'")}  # fmt: skip
-    if sheet == "visits":
-        rows = []
-        for v in list_visits(conn, badges=badges, limit=1_000_000):
-            who = owners.get(v["badge"], v["badge"])
-            name, company = cards.get(who, ("", ""))
-            rows.append([who, name, company, v["badge"], v["zone"], v["station"], v["start"], v["end"], v["dwell_s"],
-                         v["timed_out"]])  # fmt: skip
-        return rows
-    if sheet == "tags":
-        tags = list_tags(conn, None if badges is None else {*badges, *(allowed or set())})
-        return [[t["visitor"], *cards.get(t["visitor"], ("", "")), t["tag"], evidence_text(t["evidence"]), t["at"]]
-                for t in tags]  # fmt: skip
-    return [
-        [n["id"], n["ts"], n["station"], n["rep_badge"], _cell(n["visitor_badges"]), n["text"], n["normalized"],
-         "、".join(_label(p) for p in n["params"]), "、".join(_label(s) for s in n["signals"]),
-         "；".join(_label(w) for w in n["warnings"])]
-        for n in list_notes(conn, badges, limit=1_000_000)
-    ]  # fmt: skip
+    return ExportScope(None if visible is None else sorted(visible), _epoch("since", since), _epoch("until", until))
+
+
+def opportunities_of(principal: Principal) -> Callable[[Workbook, sqlite3.Connection], None]:
+    """Return what writes the caller's opportunities sheet into an export workbook."""
+    return lambda book, conn: add_opportunities_sheet(book, conn, principal)
+
+
+def _lang(lang: str) -> str:
+    if lang not in HEADERS:
+        raise HTTPException(422, f"lang: expected one of {'|'.join(HEADERS)}, got {lang!r}")
+    return lang
 
 
 @router.get("/api/export.xlsx")
-def export_xlsx(principal: Principal = Depends(visitor_readers), db: sqlite3.Connection = Depends(get_db)) -> Response:
-    """Workbook with sheets visits, tags, notes, opportunities."""
-    book = Workbook()
-    book.remove(book.active)
-    for sheet in SHEETS:
-        ws = book.create_sheet(sheet)
-        ws.append(HEADERS[sheet])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in sheet_rows(db, principal, sheet):
-            ws.append([_cell(v) for v in row])
-        ws.freeze_panes = "A2"
-    add_opportunities_sheet(book, db, principal)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="tourtrace-export.xlsx"'},
-    )
+def export_xlsx(
+    background: BackgroundTasks,
+    principal: Principal = Depends(visitor_readers),
+    db: sqlite3.Connection = Depends(get_db),
+    since: str | None = Query(None, description="RFC 3339; from this time on"),
+    until: str | None = Query(None, description="RFC 3339; before this time"),
+    lang: str = Query("zh", description="header language: zh|en"),
+) -> FileResponse:
+    """Workbook with sheets visits, tags, notes (for a time range; all history without one) and opportunities."""
+    scope = export_scope(db, principal, since, until)
+    handle, path = tempfile.mkstemp(prefix="tourtrace-export-", suffix=".xlsx")
+    os.close(handle)
+    background.add_task(os.unlink, path)
+    write_workbook(db, scope, _lang(lang), path, more_sheets=opportunities_of(principal))
+    return FileResponse(path, media_type=XLSX, filename="tourtrace-export.xlsx")
+
+
+def _csv_lines(db_path: str, scope: ExportScope, lang: str, sheet: str) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(HEADERS[lang][sheet])
+    with closing(connect(db_path)) as conn:
+        for count, row in enumerate(sheet_rows(conn, scope, sheet), start=1):
+            writer.writerow(row)
+            if count % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue()
 
 
 @router.get("/api/export.csv")
 def export_csv(
+    request: Request,
     principal: Principal = Depends(visitor_readers),
     db: sqlite3.Connection = Depends(get_db),
     sheet: str = Query("visits", description="visits|tags|notes"),
-) -> Response:
-    """One sheet as UTF-8 CSV with a BOM (so Excel shows Chinese correctly)."""
+    since: str | None = Query(None, description="RFC 3339; from this time on"),
+    until: str | None = Query(None, description="RFC 3339; before this time"),
+    lang: str = Query("zh", description="header language: zh|en"),
+) -> StreamingResponse:
+    """One sheet as UTF-8 CSV with a BOM (so Excel shows Chinese correctly), streamed as it is read."""
     if sheet not in SHEETS:
         raise HTTPException(422, f"sheet: expected one of {'|'.join(SHEETS)}, got {sheet!r}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS[sheet])
-    writer.writerows([[_cell(v) for v in row] for row in sheet_rows(db, principal, sheet)])
-    return Response(
-        "\ufeff" + buffer.getvalue(),
+    scope = export_scope(db, principal, since, until)
+    return StreamingResponse(
+        _csv_lines(request.app.state.settings.db, scope, _lang(lang), sheet),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="tourtrace-{sheet}.csv"'},
     )
+
+
+_JOBS_LOCK = threading.Lock()
+
+
+def _jobs(request: Request) -> ExportJobs:
+    with _JOBS_LOCK:
+        if not hasattr(request.app.state, "export_jobs"):
+            request.app.state.export_jobs = ExportJobs(request.app.state.settings.db)
+        jobs: ExportJobs = request.app.state.export_jobs
+        return jobs
+
+
+@router.post("/api/exports", status_code=202)
+def start_export(
+    request: Request,
+    principal: Principal = Depends(visitor_readers),
+    db: sqlite3.Connection = Depends(get_db),
+    since: str | None = Query(None, description="RFC 3339; from this time on"),
+    until: str | None = Query(None, description="RFC 3339; before this time"),
+    lang: str = Query("zh", description="header language: zh|en"),
+) -> dict[str, Any]:
+    """Start writing the export workbook; poll GET /api/exports/{id} for {state, rows, total}, then fetch its file."""
+    scope = export_scope(db, principal, since, until)
+    job = _jobs(request).start(scope, _lang(lang), principal.name, opportunities_of(principal))
+    if job is None:
+        raise HTTPException(429, "exports: two are being written already; try again when one is done")
+    return job.to_dict()
+
+
+@router.get("/api/exports/{job_id}")
+def export_progress(job_id: str, request: Request, principal: Principal = Depends(visitor_readers)) -> dict[str, Any]:
+    """How far an export is: state running|done|failed, rows written of total."""
+    job = _jobs(request).get(job_id, principal.name)
+    if job is None:
+        raise HTTPException(404, f"no export {job_id!r} of yours")
+    return job.to_dict()
+
+
+@router.get("/api/exports/{job_id}/file")
+def export_file(job_id: str, request: Request, principal: Principal = Depends(visitor_readers)) -> FileResponse:
+    """The workbook of a finished export."""
+    job = _jobs(request).get(job_id, principal.name)
+    if job is None:
+        raise HTTPException(404, f"no export {job_id!r} of yours")
+    if job.state != "done":
+        raise HTTPException(409, f"export {job_id!r} is {job.state}, not done")
+    return FileResponse(job.path, media_type=XLSX, filename="tourtrace-export.xlsx")

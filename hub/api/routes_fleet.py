@@ -8,12 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from hub.api.deps import get_db
+from hub.api.deps import cursor_errors, get_db
 from hub.auth.principal import Principal, optional_principal
 from hub.auth.roles import fleet_readers
 from hub.auth.scope import dead_letter_for
 from hub.store.db import connect
-from hub.store.events import count_dead_letters, list_dead_letters
+from hub.store.events import check_readable, count_dead_letters, page_dead_letters
+from hub.store.paging import DEFAULT_LIMIT
 from hub.store.stations import list_stations
 
 router = APIRouter()
@@ -29,7 +30,7 @@ def health(request: Request) -> dict[str, Any]:
     db_ok, db_error = True, ""
     try:
         with closing(connect(request.app.state.settings.db)) as db:
-            db.execute("SELECT 1 FROM events LIMIT 1").fetchall()
+            check_readable(db)
     except sqlite3.Error as exc:
         db_ok, db_error = False, str(exc)
     broker = {"connected": False, "url": request.app.state.settings.broker, "error": ""}
@@ -67,9 +68,12 @@ def stations(db: sqlite3.Connection = Depends(get_db)) -> list[dict[str, Any]]:
 def dead_letters(
     db: sqlite3.Connection = Depends(get_db),
     principal: Principal = Depends(fleet_readers),
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=200, description="the previous page's next"),
 ) -> dict[str, Any]:
-    """Rejected messages with topic, reason and received time, newest first."""
-    items = [dead_letter_for(item, principal) for item in list_dead_letters(db, limit, offset)]
-    return {"total": count_dead_letters(db), "items": items}
+    """A page {items, next} of rejected messages with topic, reason and received time, newest first; total counts
+    them all."""
+    with cursor_errors():
+        found = page_dead_letters(db, limit, cursor)
+    return {"total": count_dead_letters(db), "items": [dead_letter_for(item, principal) for item in found["items"]],
+            "next": found["next"]}  # fmt: skip

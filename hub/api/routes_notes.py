@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from hub.api.deps import get_db
+from hub.api.deps import cursor_errors, get_db
 from hub.auth.principal import Principal, require_token
-from hub.auth.roles import require_role, visitor_readers
+from hub.auth.roles import rep_badge_of, require_role, visitor_readers
 from hub.auth.scope import restrict, visible_badges, visible_note
 from hub.rules.notes_pipeline import NoteAnalyzer, recompute_all
-from hub.store.notes import get_note, list_notes
+from hub.store.notes import get_note, page_notes
+from hub.store.paging import DEFAULT_LIMIT
 from hub.store.visitors import resolve_visitor
 
 managers = require_role("manager")
@@ -49,14 +50,16 @@ def notes(
     db: sqlite3.Connection = Depends(get_db),
     visitor: str | None = Query(None, description="visitor id or badge id"),
     q: str | None = Query(None, max_length=200, description="search raw and normalised text"),
-    limit: int = Query(200, ge=1, le=2000),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=2000),
+    cursor: str | None = Query(None, max_length=200, description="the previous page's next"),
     caller: Principal = Depends(visitor_readers),
-) -> list[dict[str, Any]]:
-    """Notes, newest first."""
+) -> dict[str, Any]:
+    """A page {items, next} of notes, newest first; a rep sees notes about their visitors and their own."""
     badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
     allowed = visible_badges(db, caller)
-    found = list_notes(db, badges=restrict(badges, allowed) if visitor else None, query=q, limit=limit)
-    return [n for n in found if visible_note(n, allowed, caller)]
+    mine = rep_badge_of(caller) if allowed is not None and visitor is None else None
+    with cursor_errors():
+        return page_notes(db, restrict(badges, allowed), query=q, limit=limit, cursor=cursor, rep=mine)
 
 
 @router.get("/api/notes/{note_id}")

@@ -7,14 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from hub.api.deps import get_db
+from hub.api.deps import cursor_errors, get_db
 from hub.auth.principal import Principal
 from hub.auth.roles import visitor_readers
-from hub.auth.scope import check_badges, restrict, visible_badges
+from hub.auth.scope import check_badges, restrict, visible_badges, visible_visitors
 from hub.store.events import sig_finding_counts
 from hub.store.notes import list_notes, list_tags
+from hub.store.paging import DEFAULT_LIMIT
 from hub.store.visitors import list_visitors, resolve_visitor
-from hub.store.visits import dwell_per_zone, list_visits
+from hub.store.visits import dwell_per_zone, list_visits, page_visits
 from protocol import to_epoch
 
 router = APIRouter()
@@ -35,22 +36,30 @@ def visits(
     visitor: str | None = Query(None, description="visitor id or badge id"),
     zone: str | None = None,
     since: str | None = Query(None, description="RFC 3339; visits starting at or after"),
-    limit: int = Query(1000, ge=1, le=10000),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=10000),
+    cursor: str | None = Query(None, max_length=200, description="the previous page's next"),
     caller: Principal = Depends(visitor_readers),
-) -> list[dict[str, Any]]:
-    """Visit intervals: badge, zone, station, start, end (null while open), dwell_s, timed_out."""
+) -> dict[str, Any]:
+    """A page {items, next} of visit intervals, oldest first: badge, zone, station, start, end (null while open),
+    dwell_s, timed_out."""
     badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
     badges = restrict(badges, visible_badges(db, caller))
-    return list_visits(db, badges=badges, zone=zone, since_epoch=_since(since), limit=limit)
+    with cursor_errors():
+        return page_visits(db, badges=badges, zone=zone, since_epoch=_since(since), limit=limit, cursor=cursor)
 
 
 @router.get("/api/visitors")
 def visitors(
-    db: sqlite3.Connection = Depends(get_db), caller: Principal = Depends(visitor_readers)
-) -> list[dict[str, Any]]:
-    """Visitors seen on tours (registered or known only by their badge)."""
-    allowed = visible_badges(db, caller)
-    return [v for v in list_visitors(db) if allowed is None or set(v["badges"]) & allowed]
+    db: sqlite3.Connection = Depends(get_db),
+    q: str | None = Query(None, max_length=200, description="search name, company, id or interest tag"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=200, description="the previous page's next"),
+    caller: Principal = Depends(visitor_readers),
+) -> dict[str, Any]:
+    """A page {items, next} of visitors seen on tours or registered, last seen first: id, badges, name, company,
+    rep, tags, first_seen, last_seen, taps."""
+    with cursor_errors():
+        return list_visitors(db, visible_visitors(db, caller), (q or "").strip(), limit, cursor)
 
 
 @router.get("/api/visitors/{visitor_id}/profile")

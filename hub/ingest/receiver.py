@@ -16,6 +16,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from hub.ingest import publish_decode
 from hub.ingest.client import HubClient, InMessage
 from tourtrace.broker_settings import BrokerSettings
 
@@ -81,6 +82,8 @@ def serve(pipe: Connection, target: BrokerSettings, generation: int, log_level: 
     """
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _set_process_name(PROCESS_NAME)
+    if not publish_decode.install():
+        log.info("paho's PUBLISH decoder is not the one publish_decode knows; receiving with it unchanged")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the hub process orders the shutdown
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     forwarder = Forwarder(pipe)

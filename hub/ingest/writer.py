@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from hub.ingest.client import InMessage
 from hub.ingest.validate import classify
 from hub.store.db import open_database
-from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event, merge_results
+from hub.store.events import (
+    BatchResult,
+    DeadLetter,
+    insert_dead_letters,
+    insert_event,
+    merge_results,
+    record_event_counts,
+)
 from hub.store.stations import record_status, touch_station
 from hub.store.tx import transaction
+from hub.store.visitors import record_badge_activity
 from hub.store.visits import rebuild_badge, station_rules
 from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
 
@@ -125,6 +133,7 @@ class IngestWriter:
                     heard[(item.site, item.station)] = item
             self._touch_stations(heard, result, received_at)
             insert_dead_letters(self.conn, dead, result)
+            record_event_counts(self.conn, result)
             self._rebuild_visits(result)
             for derive in self.derivers:
                 derive(self.conn, result)
@@ -149,6 +158,7 @@ class IngestWriter:
         }
         for (site, badge), since in sorted(result.new_taps.items()):
             rebuild_badge(self.conn, site, badge, rules_by_site[site], now, since)
+        record_badge_activity(self.conn, result)
 
     def run(self, stop: threading.Event) -> None:
         """Store and acknowledge batches until stop is set; on a database error retry the same batch."""

@@ -44,13 +44,15 @@ class _People:
 
     def __init__(self, conn: sqlite3.Connection, base_url: str) -> None:
         self.conn = conn
-        self.owners = visitor_of_badge(conn)
+        self.owners: dict[str, str] = {}  # badge -> visitor, looked up as badges come (not the whole registry)
         self.reps = {b["badge_id"]: b["name"] or b["badge_id"] for b in list_badges(conn, "rep")}
         self.base_url = base_url.rstrip("/")
         self.cards: dict[str, dict[str, Any]] = {}
 
     def visitor(self, badge: str) -> str:
-        return self.owners.get(badge, badge)
+        if badge not in self.owners:
+            self.owners[badge] = visitor_of_badge(self.conn, [badge]).get(badge, badge)
+        return self.owners[badge]
 
     def card(self, visitor: str) -> dict[str, Any]:
         if visitor not in self.cards:

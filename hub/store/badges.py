@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hub.store.scope_cache import kept
 from protocol import now_rfc3339
 from protocol.fields import has_control
 
@@ -65,6 +67,7 @@ def upsert_badge(conn: sqlite3.Connection, badge: Badge) -> bool:
         " updated_at=excluded.updated_at",
         (badge.badge_id, badge.role, badge.visitor, badge.name, badge.company, badge.rep, now, now),
     )
+    conn.execute("INSERT OR IGNORE INTO badge_activity(badge, role) VALUES (?, ?)", (badge.badge_id, badge.role))
     return not existed
 
 
@@ -98,20 +101,48 @@ def visitor_card(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any]:
     return {"name": row["name"], "company": row["company"], "rep": row["rep"]}
 
 
-def visitor_of_badge(conn: sqlite3.Connection) -> dict[str, str]:
-    """Return a map badge id → visitor id for registered visitor badges."""
-    return {r[0]: r[1] for r in conn.execute("SELECT badge_id, visitor FROM badges WHERE role='visitor'")}
+def visitor_of_badge(conn: sqlite3.Connection, badges: Collection[str]) -> dict[str, str]:
+    """Return badge id → visitor id for those of the given badges that are registered visitor badges."""
+    found: dict[str, str] = {}
+    chosen = sorted(set(badges))
+    for start in range(0, len(chosen), 500):
+        chunk = chosen[start : start + 500]
+        rows = conn.execute(
+            f"SELECT badge_id, visitor FROM badges WHERE role='visitor' AND badge_id IN ({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        found.update({r[0]: r[1] for r in rows})
+    return found
 
 
 def visitors_of_rep(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
     """Return the visitor ids registered to a rep badge (the registry only: never what notes say)."""
+    return kept(conn, ("visitors_of_rep", rep_badge), lambda: _visitors_of_rep(conn, rep_badge))
+
+
+def _visitors_of_rep(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
     rows = conn.execute("SELECT visitor FROM badges WHERE rep=? AND role='visitor'", (rep_badge,))
     return {row[0] for row in rows if row[0]}
 
 
-def badges_of_visitors(conn: sqlite3.Connection, visitors: set[str]) -> set[str]:
+def badges_of_visitors(conn: sqlite3.Connection, visitors: Collection[str]) -> set[str]:
     """Return the visitor badge ids of the given visitor ids (registered visitor badges, and each id itself, which
     is the badge of a visitor registered under their badge id); never a rep badge."""
-    owners = visitor_of_badge(conn)
-    reps = {r[0] for r in conn.execute("SELECT badge_id FROM badges WHERE role='rep'")}
-    return {b for b, v in owners.items() if v in visitors} | (set(visitors) - reps)
+    if len(visitors) < 50:
+        return _badges_of_visitors(conn, visitors)
+    return kept(conn, ("badges_of_visitors", frozenset(visitors)), lambda: _badges_of_visitors(conn, visitors))
+
+
+def _badges_of_visitors(conn: sqlite3.Connection, visitors: Collection[str]) -> set[str]:
+    badges = set(visitors)
+    chosen = sorted(badges)
+    for start in range(0, len(chosen), 500):
+        chunk = chosen[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        badges.update(
+            r[0]
+            for r in conn.execute(f"SELECT badge_id FROM badges WHERE role='visitor' AND visitor IN ({marks})", chunk)
+        )
+        badges.difference_update(r[0] for r in conn.execute(
+            f"SELECT badge_id FROM badges WHERE role='rep' AND badge_id IN ({marks})", chunk))  # fmt: skip
+    return badges

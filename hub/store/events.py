@@ -6,7 +6,9 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from hub.store.paging import DEFAULT_LIMIT, decode_cursor, page
 from protocol import Envelope, TapData, to_epoch
 
 
@@ -32,6 +34,26 @@ class BatchResult:
     stored_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (site, station) -> tap/note ids
     stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
     untrusted: set[str] = field(default_factory=set)  # taps whose badge signature does not match: no visit, no rule
+    badge_taps: dict[str, BadgeTaps] = field(default_factory=dict)  # badge -> its new taps in the batch
+
+
+@dataclass
+class BadgeTaps:
+    """A badge's newly stored taps in one batch, summed up for the badge_activity table."""
+
+    role: str | None
+    first_epoch: float
+    first_ts: str
+    last_epoch: float
+    last_ts: str
+    count: int = 1
+
+    def add(self, role: str | None, epoch: float, ts: str) -> None:
+        self.count += 1
+        if epoch < self.first_epoch:
+            self.first_epoch, self.first_ts = epoch, ts
+        if epoch >= self.last_epoch:
+            self.last_epoch, self.last_ts, self.role = epoch, ts, role
 
 
 SIG_FINDINGS = {"ok": "signed", "unsigned": "unsigned", "mismatch": "signature does not match"}
@@ -119,6 +141,12 @@ def insert_event(
         earliest = result.new_taps.get(key)
         if earliest is None or ts_epoch < earliest:
             result.new_taps[key] = ts_epoch
+        role = None if ndef is None else ndef.role
+        seen = result.badge_taps.get(badge)
+        if seen is None:
+            result.badge_taps[badge] = BadgeTaps(role, ts_epoch, envelope.ts, ts_epoch, envelope.ts)
+        else:
+            seen.add(role, ts_epoch, envelope.ts)
 
 
 def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter], result: BatchResult) -> None:
@@ -131,22 +159,49 @@ def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter],
         ],
     )
     result.dead_letters += len(letters)
+    if letters:
+        _add_counts(conn, {"dead_letters": len(letters)})
+
+
+def _add_counts(conn: sqlite3.Connection, counts: dict[str, int]) -> None:
+    conn.executemany(
+        "INSERT INTO hub_counters(name, value) VALUES (?, ?)"
+        " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+        list(counts.items()),
+    )
+
+
+def record_event_counts(conn: sqlite3.Connection, result: BatchResult) -> None:
+    """Add a batch's newly stored events, per kind, to the running counts /metrics reads."""
+    if result.stored:
+        _add_counts(conn, {f"events:{kind}": n for kind, n in result.stored.items()})
 
 
 def count_events(conn: sqlite3.Connection) -> dict[str, int]:
-    """Return stored events per kind."""
-    return {row[0]: row[1] for row in conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind")}
+    """Return stored events per kind (kept as they are stored)."""
+    rows = conn.execute("SELECT name, value FROM hub_counters WHERE name LIKE 'events:%'")
+    return {name.removeprefix("events:"): value for name, value in rows}
+
+
+def check_readable(conn: sqlite3.Connection) -> None:
+    """Read one row of the events table: raises sqlite3.Error when the database cannot be read."""
+    conn.execute("SELECT 1 FROM events LIMIT 1").fetchall()
 
 
 def count_dead_letters(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
+    """Return how many messages were dead-lettered (kept as they are stored)."""
+    row = conn.execute("SELECT value FROM hub_counters WHERE name = 'dead_letters'").fetchone()
+    return 0 if row is None else int(row[0])
 
 
-def list_dead_letters(conn: sqlite3.Connection, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
-    """Return rejected messages, newest first."""
+def page_dead_letters(
+    conn: sqlite3.Connection, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> dict[str, Any]:
+    """Return a page {items, next} of rejected messages, newest first."""
+    after = decode_cursor(cursor, (int,))
     rows = conn.execute(
         "SELECT id, topic, reason, payload, payload_size, received_at FROM dead_letters"
-        " ORDER BY id DESC LIMIT ? OFFSET ?",
-        (limit, offset),
+        " WHERE id < ? ORDER BY id DESC LIMIT ?",
+        (2**63 - 1 if after is None else after[0], limit + 1),
     )
-    return [dict(row) for row in rows]
+    return page([([row["id"]], dict(row)) for row in rows], limit)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from hub.store.paging import DEFAULT_LIMIT, decode_cursor, like_pattern, page
 from protocol import Envelope, NoteData, to_epoch
 
 
@@ -67,6 +69,7 @@ def _note_row(row: sqlite3.Row) -> dict[str, Any]:
         "signals": [] if analysis is None else analysis.get("signals", []),
         "lookups": [] if analysis is None else analysis.get("lookups", []),
         "warnings": [] if analysis is None else analysis.get("warnings", []),
+        "analyzed": analysis is not None,
     }
 
 
@@ -79,27 +82,102 @@ def get_note(conn: sqlite3.Connection, note_id: str) -> dict[str, Any] | None:
     return None if row is None else _note_row(row)
 
 
+# A filter by many badges (a rep's scope after years) reads notes newest first and tests each: its cost follows the
+# page and how large a share of the notes the scope holds, not how many notes the scope has gathered over the years.
+WIDE_SCOPE = 200
+
+
+def _note_filters(
+    badges: Collection[str] | None,
+    query: str | None,
+    rep: str | None,
+    since_epoch: float | None,
+    until_epoch: float | None,
+) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if badges is not None:
+        chosen = sorted(badges)
+        if len(chosen) > WIDE_SCOPE:  # test each note, newest first, against the scope ("+": no lookup per badge)
+            about = "EXISTS (SELECT 1 FROM note_visitors v WHERE v.event_id = n.event_id AND +v.badge IN (SELECT value"
+            about += " FROM json_each(?)))"
+            params.append(json.dumps(chosen))
+        else:  # look the few badges' notes up, then sort them
+            about = f"n.event_id IN (SELECT event_id FROM note_visitors WHERE badge IN ({','.join('?' * len(chosen))}))"
+            params.extend(chosen)
+        mine = "+n.rep_badge = ?" if len(chosen) > WIDE_SCOPE else "n.rep_badge = ?"
+        clauses.append(f"({about} OR {mine})" if rep else about)
+        if rep:
+            params.append(rep)
+    if query:
+        clauses.append("(n.text LIKE ? ESCAPE '\\' OR a.normalized LIKE ? ESCAPE '\\')")
+        params.extend([like_pattern(query)] * 2)
+    if since_epoch is not None:
+        clauses.append("n.ts_epoch >= ?")
+        params.append(since_epoch)
+    if until_epoch is not None:
+        clauses.append("n.ts_epoch < ?")
+        params.append(until_epoch)
+    return clauses, params
+
+
+def page_notes(
+    conn: sqlite3.Connection,
+    badges: Collection[str] | None = None,
+    query: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    rep: str | None = None,
+) -> dict[str, Any]:
+    """Return a page {items, next} of notes newest first: about some visitor badges (or dictated by rep, when
+    badges are given), containing a search string."""
+    after = decode_cursor(cursor, (float, str))
+    clauses, params = _note_filters(badges, query, rep, None, None)
+    if after is not None:
+        clauses.append("(n.ts_epoch, n.event_id) < (?, ?)")
+        params.extend(after)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"{_SELECT}{where} ORDER BY n.ts_epoch DESC, n.event_id DESC LIMIT ?", (*params, limit + 1))
+    return page([([row["ts_epoch"], row["event_id"]], _note_row(row)) for row in rows], limit)
+
+
 def list_notes(
     conn: sqlite3.Connection, badges: list[str] | None = None, query: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """Return notes newest first, for some visitor badges and/or containing a search string."""
-    clauses: list[str] = []
-    params: list[object] = []
-    if badges is not None:
-        clauses.append(
-            f"n.event_id IN (SELECT event_id FROM note_visitors WHERE badge IN ({','.join('?' * len(badges))}))"
-        )
-        params.extend(badges)
-    if query:
-        clauses.append("(n.text LIKE ? OR a.normalized LIKE ?)")
-        params.extend([f"%{query}%"] * 2)
+    return page_notes(conn, badges, query, limit)["items"]
+
+
+def iter_notes(
+    conn: sqlite3.Connection, badges: Collection[str] | None, since_epoch: float | None, until_epoch: float | None
+) -> Iterator[dict[str, Any]]:
+    """Yield notes oldest first as they are read (for exports)."""
+    clauses, params = _note_filters(badges, None, None, since_epoch, until_epoch)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"{_SELECT}{where} ORDER BY n.ts_epoch DESC LIMIT ?", (*params, limit))
-    return [_note_row(row) for row in rows]
+    for row in conn.execute(f"{_SELECT}{where} ORDER BY n.ts_epoch, n.event_id", params):
+        yield _note_row(row)
 
 
-def add_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str, rule: str, evidence: dict[str, Any]) -> bool:
-    """Give a visitor badge an interest tag once; return True when it is new (re-running adds nothing)."""
+def count_notes(
+    conn: sqlite3.Connection, badges: Collection[str] | None, since_epoch: float | None, until_epoch: float | None
+) -> int:
+    """Return how many notes a filter selects."""
+    clauses, params = _note_filters(badges, None, None, since_epoch, until_epoch)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return int(conn.execute(f"SELECT COUNT(*) FROM notes n{where}", params).fetchone()[0])
+
+
+def add_tag(
+    conn: sqlite3.Connection,
+    site: str,
+    badge: str,
+    tag: str,
+    rule: str,
+    evidence: dict[str, Any],
+    created_at: str | None = None,
+) -> bool:
+    """Give a visitor badge an interest tag once (given now, unless created_at says when); return True when it is
+    new (re-running adds nothing)."""
     cursor = conn.execute(
         "INSERT OR IGNORE INTO tags(site, badge, tag, rule, evidence, created_at) VALUES (?,?,?,?,?,?)",
         (
@@ -108,17 +186,61 @@ def add_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str, rule: str
             tag,
             rule,
             json.dumps(evidence, ensure_ascii=False),
-            datetime.now(UTC).isoformat(timespec="seconds"),
+            created_at or datetime.now(UTC).isoformat(timespec="seconds"),
         ),
     )
     return cursor.rowcount == 1
 
 
-def list_tags(conn: sqlite3.Connection, badges: list[str] | None = None) -> list[dict[str, Any]]:
-    """Return tags with their evidence, oldest first."""
+_TAGS = (
+    "SELECT t.*, COALESCE(b.visitor, t.badge) AS visitor, COALESCE(b.name, '') AS name,"
+    " COALESCE(b.company, '') AS company FROM tags t LEFT JOIN badges b ON b.badge_id = t.badge AND b.role = 'visitor'"
+)
+
+
+def _tag_row(r: sqlite3.Row) -> dict[str, Any]:
+    return {"badge": r["badge"], "visitor": r["visitor"], "name": r["name"], "company": r["company"], "tag": r["tag"],
+            "rule": r["rule"], "evidence": json.loads(r["evidence"]), "created_at": r["created_at"],
+            "site": r["site"]}  # fmt: skip
+
+
+def list_tags(conn: sqlite3.Connection, badges: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Return tags oldest first with their evidence and the visitor (id, name, company) who owns the badge."""
     where, params = "", []
     if badges is not None:
-        where, params = f" WHERE badge IN ({','.join('?' * len(badges))})", list(badges)
-    rows = conn.execute(f"SELECT * FROM tags{where} ORDER BY id", params)
-    return [{"badge": r["badge"], "tag": r["tag"], "rule": r["rule"], "evidence": json.loads(r["evidence"]),
-             "created_at": r["created_at"], "site": r["site"]} for r in rows]  # fmt: skip
+        where, params = f" WHERE t.badge IN ({','.join('?' * len(badges))})", sorted(badges)
+    return [_tag_row(r) for r in conn.execute(f"{_TAGS}{where} ORDER BY t.id", params)]
+
+
+def iter_tags(
+    conn: sqlite3.Connection, badges: Collection[str] | None, since: str | None, until: str | None
+) -> Iterator[dict[str, Any]]:
+    """Yield tags oldest first as they are read, given between two UTC times (ISO text, as created_at is kept)."""
+    clauses, params = _tag_filters(badges, since, until)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    for row in conn.execute(f"{_TAGS}{where} ORDER BY t.created_at, t.id", params):
+        yield _tag_row(row)
+
+
+def count_tags(conn: sqlite3.Connection, badges: Collection[str] | None, since: str | None, until: str | None) -> int:
+    """Return how many tags a filter selects."""
+    clauses, params = _tag_filters(badges, since, until)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    return int(conn.execute(f"SELECT COUNT(*) FROM tags t{where}", params).fetchone()[0])
+
+
+def _tag_filters(
+    badges: Collection[str] | None, since: str | None, until: str | None
+) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if badges is not None:
+        clauses.append(f"t.badge IN ({','.join('?' * len(badges))})")
+        params.extend(sorted(badges))
+    if since is not None:
+        clauses.append("t.created_at >= ?")
+        params.append(since)
+    if until is not None:
+        clauses.append("t.created_at < ?")
+        params.append(until)
+    return clauses, params

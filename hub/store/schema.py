@@ -306,6 +306,42 @@ def _v12_opportunities_sales_loop(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v13_read_paths(conn: sqlite3.Connection) -> None:
+    """Indexes, a per-badge activity table and running counts, so a page, a visitor or /metrics never scans history;
+    a 'scope' counter that every change to what a rep may see (badges, notes, note_visitors) moves, so a rep's
+    scope can be kept between requests and is recomputed the moment it could differ."""
+    for statement in (
+        "CREATE INDEX visits_badge_start ON visits(badge, start_epoch, id)",
+        "DROP INDEX visits_badge",  # (site, badge, start_epoch): the index above serves its queries too
+        "CREATE INDEX visits_start ON visits(start_epoch, id)",
+        'CREATE INDEX visits_open ON visits(start_epoch) WHERE "end" IS NULL',
+        "CREATE INDEX notes_ts_id ON notes(ts_epoch, event_id)",
+        "CREATE INDEX notes_rep ON notes(rep_badge, ts_epoch)",
+        "CREATE INDEX tags_created ON tags(created_at, id)",
+        "CREATE TABLE badge_activity (badge TEXT PRIMARY KEY, role TEXT, first_ts TEXT, first_epoch REAL,"
+        " last_ts TEXT, last_epoch REAL NOT NULL DEFAULT 0, taps INTEGER NOT NULL DEFAULT 0)",
+        "CREATE INDEX badge_activity_last ON badge_activity(last_epoch, badge)",
+        "INSERT INTO badge_activity(badge, role, first_ts, first_epoch, last_ts, last_epoch, taps)"
+        " SELECT t.badge, (SELECT role FROM taps r WHERE r.badge = t.badge AND r.sig_finding IS NOT 'mismatch'"
+        " ORDER BY r.ts_epoch DESC LIMIT 1), (SELECT ts FROM taps f WHERE f.badge = t.badge AND f.sig_finding IS NOT"
+        " 'mismatch' ORDER BY f.ts_epoch LIMIT 1), MIN(t.ts_epoch), (SELECT ts FROM taps l WHERE l.badge = t.badge"
+        " AND l.sig_finding IS NOT 'mismatch' ORDER BY l.ts_epoch DESC LIMIT 1), MAX(t.ts_epoch), COUNT(*)"
+        " FROM taps t WHERE t.sig_finding IS NOT 'mismatch' GROUP BY t.badge",  # a copied badge's taps count not
+        "INSERT OR IGNORE INTO badge_activity(badge, role) SELECT badge_id, role FROM badges",
+        "CREATE TABLE hub_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO hub_counters(name, value) SELECT 'events:' || kind, COUNT(*) FROM events GROUP BY kind",
+        "INSERT INTO hub_counters(name, value) SELECT 'dead_letters', COUNT(*) FROM dead_letters",
+        "INSERT INTO hub_counters(name, value) VALUES ('scope', 0)",
+        *(
+            f"CREATE TRIGGER scope_{table}_{change.lower()} AFTER {change} ON {table}"
+            " BEGIN UPDATE hub_counters SET value = value + 1 WHERE name = 'scope'; END"
+            for table in ("badges", "notes", "note_visitors")
+            for change in ("INSERT", "UPDATE", "DELETE")
+        ),
+    ):
+        conn.execute(statement)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v1_events,
     _v2_derived,
@@ -319,6 +355,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _v10_security_session_parent,
     _v11_security_sig_finding,
     _v12_opportunities_sales_loop,
+    _v13_read_paths,
 ]
 
 

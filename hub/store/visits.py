@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from hub.rules.dwell import StationRules, TapPoint, build_visits
+from hub.store.paging import DEFAULT_LIMIT, decode_cursor, page
 
 
 def station_rules(conn: sqlite3.Connection, site: str, default_mode: str, default_timeout_s: int) -> StationRules:
@@ -106,14 +108,9 @@ def _visit_row(row: sqlite3.Row, now: float) -> dict[str, Any]:
     }
 
 
-def list_visits(
-    conn: sqlite3.Connection,
-    badges: list[str] | None = None,
-    zone: str | None = None,
-    since_epoch: float | None = None,
-    limit: int = 1000,
-) -> list[dict[str, Any]]:
-    """Return visits oldest first, filtered by badges, zone and start time; open visits show elapsed dwell."""
+def _visit_filters(
+    badges: list[str] | None, zone: str | None, since_epoch: float | None, until_epoch: float | None
+) -> tuple[list[str], list[object]]:
     clauses: list[str] = []
     params: list[object] = []
     if badges is not None:
@@ -125,8 +122,97 @@ def list_visits(
     if since_epoch is not None:
         clauses.append("start_epoch >= ?")
         params.append(since_epoch)
+    if until_epoch is not None:
+        clauses.append("start_epoch < ?")
+        params.append(until_epoch)
+    return clauses, params
+
+
+def list_visits(
+    conn: sqlite3.Connection,
+    badges: list[str] | None = None,
+    zone: str | None = None,
+    since_epoch: float | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Return visits oldest first, filtered by badges, zone and start time; open visits show elapsed dwell."""
+    return page_visits(conn, badges, zone, since_epoch, limit)["items"]
+
+
+def page_visits(
+    conn: sqlite3.Connection,
+    badges: list[str] | None = None,
+    zone: str | None = None,
+    since_epoch: float | None = None,
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+    until_epoch: float | None = None,
+) -> dict[str, Any]:
+    """Return a page {items, next} of visits oldest first, filtered by badges, zone and start time."""
+    after = decode_cursor(cursor, (float, int))
+    clauses, params = _visit_filters(badges, zone, since_epoch, until_epoch)
+    if after is not None:
+        clauses.append("(start_epoch, id) > (?, ?)")
+        params.extend(after)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"SELECT * FROM visits {where} ORDER BY start_epoch, id LIMIT ?", (*params, limit))
+    rows = conn.execute(f"SELECT * FROM visits {where} ORDER BY start_epoch, id LIMIT ?", (*params, limit + 1))
+    now = time.time()
+    return page([([row["start_epoch"], row["id"]], _visit_row(row, now)) for row in rows], limit)
+
+
+def iter_visits(
+    conn: sqlite3.Connection, badges: list[str] | None, since_epoch: float | None, until_epoch: float | None
+) -> Iterator[dict[str, Any]]:
+    """Yield visits oldest first as they are read, each with its visitor's id, name and company (for exports:
+    memory stays flat however many there are)."""
+    clauses, params = _visit_filters(badges, None, since_epoch, until_epoch)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    now = time.time()
+    rows = conn.execute(
+        "SELECT visits.*, COALESCE(b.visitor, visits.badge) AS visitor, COALESCE(b.name, '') AS name,"
+        " COALESCE(b.company, '') AS company FROM visits LEFT JOIN badges b ON b.badge_id = visits.badge"
+        f" AND b.role = 'visitor' {where} ORDER BY start_epoch, visits.id",
+        params,
+    )
+    for row in rows:
+        yield {**_visit_row(row, now), "visitor": row["visitor"], "name": row["name"], "company": row["company"]}
+
+
+def count_visits(
+    conn: sqlite3.Connection, badges: list[str] | None, since_epoch: float | None, until_epoch: float | None
+) -> int:
+    """Return how many visits a filter selects (an index range count)."""
+    clauses, params = _visit_filters(badges, None, since_epoch, until_epoch)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return int(conn.execute(f"SELECT COUNT(*) FROM visits {where}", params).fetchone()[0])
+
+
+def open_visits(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Return the visits still open (people in a zone now), oldest first, reps left out."""
+    rows = conn.execute(
+        'SELECT v.* FROM visits v WHERE v."end" IS NULL AND NOT EXISTS (SELECT 1 FROM badges b'
+        " WHERE b.badge_id = v.badge AND b.role = 'rep') AND NOT EXISTS (SELECT 1 FROM badge_activity a"
+        " WHERE a.badge = v.badge AND a.role = 'rep') ORDER BY v.start_epoch, v.id"
+    )
+    now = time.time()
+    return [_visit_row(row, now) for row in rows]
+
+
+def recent_closed_visits(
+    conn: sqlite3.Connection, badges: set[str] | None, limit: int, since_epoch: float
+) -> list[dict[str, Any]]:
+    """Return the latest closed visits that started after since_epoch (newest first), reps left out, only of some
+    badges unless None. Read newest first along the start-time index, so the cost is bounded by the visits since
+    since_epoch however much history there is (and however many badges a rep's scope holds)."""
+    only, params = "", []
+    if badges is not None:  # "+": test each row rather than look up every badge's visits and sort them all
+        only, params = f" AND +v.badge IN ({','.join('?' * len(badges))})", sorted(badges)
+    rows = conn.execute(
+        'SELECT v.* FROM visits v WHERE v.start_epoch >= ? AND v."end" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM'
+        " badges b WHERE b.badge_id = v.badge AND b.role = 'rep') AND NOT EXISTS (SELECT 1 FROM badge_activity a"
+        f" WHERE a.badge = v.badge AND a.role = 'rep'){only} ORDER BY v.start_epoch DESC, v.id DESC LIMIT ?",
+        (since_epoch, *params, limit),
+    )
     now = time.time()
     return [_visit_row(row, now) for row in rows]
 

@@ -12,13 +12,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hub.auth.roles import ROLE_LABELS
+from hub.auth.roles import ROLE_LABELS, rep_badge_of
 from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors
 from hub.auth.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
-from hub.store.events import count_dead_letters, list_dead_letters
+from hub.store.events import count_dead_letters, page_dead_letters
+from hub.store.notes import page_notes
 from hub.store.notify_outbox import count_by_status, list_outbox
+from hub.store.paging import BadCursor
 from hub.store.stations import list_stations
 from hub.store.visitors import list_visitors, resolve_visitor
 from hub.web import views
@@ -144,26 +146,19 @@ def board_page(request: Request, fragment: bool = False) -> Response:
 
 
 @router.get("/visitors", response_class=HTMLResponse)
-def visitors_page(request: Request) -> Response:
+def visitors_page(request: Request, q: str = "", cursor: str = "") -> Response:
+    """Visitors, last seen first, a page at a time: name, company, rep, interest tags, last visit; search."""
     session = _guard(request, PEOPLE)
     if isinstance(session, Response):
         return session
     conn = _db(request)
     try:
-        allowed = visible_visitors(conn, session.caller)
-        owners = visitor_of_badge(conn)
-        seen: dict[str, dict[str, Any]] = {}
-        for item in list_visitors(conn):
-            who = owners.get(item["id"], item["id"])
-            if allowed is None or who in allowed:
-                seen.setdefault(who, {**item, "id": who, **visitor_card(conn, who)})
-        for badge in list_badges(conn, "visitor"):
-            who = badge["visitor"]
-            if who not in seen and (allowed is None or who in allowed):
-                seen[who] = {"id": who, "first_seen": None, "last_seen": None, "taps": 0, **visitor_card(conn, who)}
+        found = list_visitors(conn, visible_visitors(conn, session.caller), q.strip()[:200], cursor=cursor or None)
+    except BadCursor:
+        found = {"items": [], "next": None}
     finally:
         conn.close()
-    return _render(request, "visitors.html", session, visitors=list(seen.values()))
+    return _render(request, "visitors.html", session, visitors=found["items"], next=found["next"], q=q)
 
 
 @router.get("/visitors/{visitor_id}", response_class=HTMLResponse)
@@ -188,21 +183,24 @@ def profile_page(request: Request, visitor_id: str) -> Response:
 
 
 @router.get("/notes", response_class=HTMLResponse)
-def notes_page(request: Request, q: str = "") -> Response:
+def notes_page(request: Request, q: str = "", cursor: str = "") -> Response:
+    """Notes newest first, a page at a time, with highlighted params, lookups and warnings; text search."""
     session = _guard(request, PEOPLE)
     if isinstance(session, Response):
         return session
     conn = _db(request)
     try:
         badges = visible_badges(conn, session.caller)
-        author = session.caller.rep_badge if badges is not None else None  # a rep also sees what they dictated
-        notes = [views.decorate_note(n) for n in views.list_notes(conn, badges, q.strip(), 300, author)]
-        owners = visitor_of_badge(conn)
-        names = {who: visitor_card(conn, who)["name"] for n in notes for who in
-                 (owners.get(b, b) for b in n["visitor_badges"])}  # fmt: skip
+        try:  # a rep also sees what they dictated
+            found = page_notes(conn, badges, q.strip()[:200], cursor=cursor or None, rep=rep_badge_of(session.caller))
+        except BadCursor:
+            found = {"items": [], "next": None}
+        notes = [views.decorate_note(n) for n in found["items"]]
+        owners = visitor_of_badge(conn, {b for n in notes for b in n["visitor_badges"]})
+        names = {b: visitor_card(conn, owners.get(b, b))["name"] for n in notes for b in n["visitor_badges"]}
     finally:
         conn.close()
-    return _render(request, "notes.html", session, notes=notes, q=q, owners=owners, names=names)
+    return _render(request, "notes.html", session, notes=notes, q=q, names=names, next=found["next"])
 
 
 @router.get("/fleet", response_class=HTMLResponse)
@@ -222,17 +220,21 @@ def fleet_page(request: Request, fragment: bool = False) -> Response:
 
 
 @router.get("/dead-letters", response_class=HTMLResponse)
-def dead_letters_page(request: Request) -> Response:
+def dead_letters_page(request: Request, cursor: str = "") -> Response:
     session = _guard(request, ("it",))
     if isinstance(session, Response):
         return session
     conn = _db(request)
     try:
-        items = [dead_letter_for(item, session.caller) for item in list_dead_letters(conn, 200, 0)]
+        try:
+            found = page_dead_letters(conn, 200, cursor or None)
+        except BadCursor:
+            found = {"items": [], "next": None}
+        items = [dead_letter_for(item, session.caller) for item in found["items"]]
         total = count_dead_letters(conn)
     finally:
         conn.close()
-    return _render(request, "dead_letters.html", session, items=items, total=total)
+    return _render(request, "dead_letters.html", session, items=items, total=total, next=found["next"])
 
 
 @router.get("/rules", response_class=HTMLResponse)

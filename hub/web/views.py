@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from typing import Any
 
+from hub.rules.evidence import evidence_text
 from hub.store.badges import badges_of_visitors, visitor_card, visitor_of_badge
+from hub.store.notes import list_notes, list_tags
 from hub.store.visitors import resolve_visitor
-from hub.store.visits import dwell_per_zone, list_visits
-from hub.web.derived import evidence_text, list_notes, list_tags
+from hub.store.visits import dwell_per_zone, list_visits, open_visits, recent_closed_visits
+from hub.store.zones import zone_names
 from protocol import to_epoch
 
-DEFAULT_ZONES = {"injection": "注塑车间", "heat-treat": "热处理车间", "machining": "机加工车间", "assembly": "装配车间"}
+RECENT_S = 7 * 86400  # the board's "recently left": the last eight visits of the past week
 ZONE_COLOURS = ("#2f7ed8", "#e4572e", "#17a398", "#f3a712", "#8e6c8a", "#4c6085", "#a1c181", "#c44536")
-
-
-def zone_names(conn: sqlite3.Connection) -> dict[str, str]:
-    """Return zone id → display name: the sample plant's names, overridden by the library's."""
-    names = dict(DEFAULT_ZONES)
-    try:
-        row = conn.execute("SELECT value FROM library_meta WHERE key='zones'").fetchone()
-    except sqlite3.OperationalError:
-        row = None
-    if row is not None:
-        try:
-            stored = json.loads(row[0])
-        except ValueError:
-            stored = {}
-        if isinstance(stored, dict):
-            names.update({str(k): str(v) for k, v in stored.items()})
-    return names
 
 
 def zone_colour(zone: str, names: dict[str, str]) -> str:
@@ -40,23 +24,26 @@ def zone_colour(zone: str, names: dict[str, str]) -> str:
     return ZONE_COLOURS[index % len(ZONE_COLOURS)]
 
 
+def _with_visitor(conn: sqlite3.Connection, visits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    owners = visitor_of_badge(conn, {v["badge"] for v in visits})
+    cards: dict[str, dict[str, Any]] = {}
+    result = []
+    for visit in visits:
+        visitor = owners.get(visit["badge"], visit["badge"])
+        if visitor not in cards:
+            cards[visitor] = visitor_card(conn, visitor)
+        result.append({**visit, "visitor": visitor, **cards[visitor]})
+    return result
+
+
 def board(conn: sqlite3.Connection, badges: set[str] | None) -> dict[str, Any]:
     """Return who is in which zone now (open visits) and who left most recently, with names."""
     names = zone_names(conn)
-    owners = visitor_of_badge(conn)
-    reps = {r[0] for r in conn.execute("SELECT badge FROM taps WHERE role='rep' AND sig_finding IS NOT 'mismatch'")}
-    visits = [v for v in list_visits(conn, badges=None if badges is None else sorted(badges), limit=100000)
-              if v["badge"] not in reps]  # fmt: skip
-    now_visits = [v for v in visits if v["open"]]
+    now_visits = [v for v in open_visits(conn) if badges is None or v["badge"] in badges]
     zones: dict[str, list[dict[str, Any]]] = {zone: [] for zone in names}
-    for visit in now_visits:
-        visitor = owners.get(visit["badge"], visit["badge"])
-        card = visitor_card(conn, visitor)
-        zones.setdefault(visit["zone"], []).append({**visit, "visitor": visitor, **card,
-                                                    "start_epoch": to_epoch(visit["start"])})  # fmt: skip
-    closed = [v for v in visits if not v["open"]][-8:][::-1]
-    recent = [{**v, "visitor": owners.get(v["badge"], v["badge"]), **visitor_card(conn, owners.get(v["badge"],
-              v["badge"]))} for v in closed]  # fmt: skip
+    for visit in _with_visitor(conn, now_visits):
+        zones.setdefault(visit["zone"], []).append({**visit, "start_epoch": to_epoch(visit["start"])})
+    recent = _with_visitor(conn, recent_closed_visits(conn, badges, 8, time.time() - RECENT_S))
     return {"zones": [{"id": z, "name": names.get(z, z), "colour": zone_colour(z, names), "visitors": people}
                       for z, people in zones.items()], "recent": recent, "now": time.time()}  # fmt: skip
 
@@ -136,11 +123,11 @@ def profile(conn: sqlite3.Connection, visitor_id: str) -> dict[str, Any] | None:
     visitor = resolve_visitor(conn, visitor_id)
     badges = badges_of_visitors(conn, {visitor["id"]}) | set(visitor["badges"])
     visits = list_visits(conn, badges=sorted(badges), limit=100000)
-    notes = list_notes(conn, badges, limit=500)
+    notes = list_notes(conn, sorted(badges), limit=500)
     if not visits and not visitor["registered"] and not notes:
         return None
     names = zone_names(conn)
-    tags = list_tags(conn, badges | {visitor["id"]})
+    tags = list_tags(conn, badges)
     now = time.time()
     return {
         **visitor,

@@ -31,12 +31,12 @@ def test_each_role_reaches_what_it_should(
 
 def test_rep_sees_only_their_visitors_and_notes(client: TestClient, tokens: dict[str, str]) -> None:
     rep = bearer(tokens["rep"])
-    assert {v["badge"] for v in client.get("/api/visits", headers=rep).json()} == {"V-0001"}
-    assert [v["id"] for v in client.get("/api/visitors", headers=rep).json()] == ["V-0001"]
-    assert client.get("/api/visits", params={"visitor": "V-0002"}, headers=rep).json() == []
-    notes = client.get("/api/notes", headers=rep).json()
+    assert {v["badge"] for v in client.get("/api/visits", headers=rep).json()["items"]} == {"V-0001"}
+    assert [v["id"] for v in client.get("/api/visitors", headers=rep).json()["items"]] == ["V-0001"]
+    assert client.get("/api/visits", params={"visitor": "V-0002"}, headers=rep).json() == {"items": [], "next": None}
+    notes = client.get("/api/notes", headers=rep).json()["items"]
     assert [n["rep_badge"] for n in notes] == ["R-007"]
-    other = client.get("/api/notes", headers=bearer(tokens["manager"])).json()
+    other = client.get("/api/notes", headers=bearer(tokens["manager"])).json()["items"]
     foreign = next(n for n in other if n["rep_badge"] == "R-009")
     assert client.get(f"/api/notes/{foreign['id']}", headers=rep).status_code == 403
     assert client.get(f"/api/notes/{notes[0]['id']}", headers=rep).json()["params"][0]["text"] == "HRC45"
@@ -44,8 +44,8 @@ def test_rep_sees_only_their_visitors_and_notes(client: TestClient, tokens: dict
 
 def test_manager_sees_everyone(client: TestClient, tokens: dict[str, str]) -> None:
     manager = bearer(tokens["manager"])
-    assert {v["badge"] for v in client.get("/api/visits", headers=manager).json()} == {"V-0001", "V-0002"}
-    assert len(client.get("/api/notes", headers=manager).json()) == 2
+    assert {v["badge"] for v in client.get("/api/visits", headers=manager).json()["items"]} == {"V-0001", "V-0002"}
+    assert len(client.get("/api/notes", headers=manager).json()["items"]) == 2
 
 
 def test_recompute_needs_a_manager(client: TestClient, tokens: dict[str, str]) -> None:

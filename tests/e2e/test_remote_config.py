@@ -46,7 +46,7 @@ def test_pushed_config_is_applied_live_and_reported(
     assert json.loads((agent.pushed.path).read_text())["rev"] == 1
 
     reader.present("0101AABBCCDD0042", encode_badge_message(Badge("V-0042", "visitor", None)), 0.3)
-    visits = hub.wait_for("/api/visits", lambda v: len(v) == 1, visitor="V-0042")
+    visits = hub.wait_for("/api/visits", lambda v: len(v["items"]) == 1, visitor="V-0042")["items"]
     assert visits[0]["zone"] == "assembly"
     stations = hub.wait_for("/api/stations", lambda s: s and s[0]["config_rev"] == 1)
     assert stations[0]["config_rev"] == 1

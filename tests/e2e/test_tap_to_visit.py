@@ -36,7 +36,7 @@ def test_taps_at_two_stations_give_a_visit_with_the_replayed_dwell(
     reader_b.present(VISITOR_UID, message, 0.3)
     replayed = started_b - started_a
 
-    visits = hub.wait_for("/api/visits", lambda v: len(v) == 2, visitor="V-0001")
+    visits = hub.wait_for("/api/visits", lambda v: len(v["items"]) == 2, visitor="V-0001")["items"]
     assert [(v["zone"], v["open"]) for v in visits] == [("injection", False), ("machining", True)]
     first = visits[0]
     assert first["badge"] == "V-0001" and first["station"] == "gate-injection"
@@ -58,7 +58,7 @@ def test_copied_badge_is_flagged_and_never_closes_the_real_visit(
     copied = _badge(site_key[0], "V-0002", VISITOR_UID)  # signed for another tag's UID
     time.sleep(0.5)
     reader.present("0101AABBCCDD0002", real, 0.3)
-    hub.wait_for("/api/visits", lambda v: len(v) == 1, visitor="V-0002")
+    hub.wait_for("/api/visits", lambda v: len(v["items"]) == 1, visitor="V-0002")
     time.sleep(1.0)  # beyond debounce_s: a second tap of the real badge would be its tap-out
     reader.present("0101AABBCCDD0999", copied, 0.3)
     profile = hub.wait_for("/api/visitors/V-0002/profile", lambda p: p["badge_findings"])
@@ -79,9 +79,9 @@ def test_card_held_on_the_reader_gives_one_tap(
     agent, reader = station("assembly", debounce_s=5.0)
     time.sleep(0.5)
     reader.present(VISITOR_UID, _badge(site_key[0], "V-0003", VISITOR_UID), 1.5)
-    visits = hub.wait_for("/api/visits", lambda v: len(v) >= 1, visitor="V-0003")
+    visits = hub.wait_for("/api/visits", lambda v: len(v["items"]) >= 1, visitor="V-0003")["items"]
     time.sleep(0.5)
-    assert len(hub.get("/api/visits", visitor="V-0003")) == 1
+    assert len(hub.get("/api/visits", visitor="V-0003")["items"]) == 1
     assert agent.outbox.stats().last_seq == 1
     assert visits[0]["open"] is True
 

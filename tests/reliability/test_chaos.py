@@ -84,8 +84,7 @@ def _stored_at_least(db: Path, site: str, total: int) -> bool:
 
 def _visits(hub: HubProcess) -> list[tuple[Any, ...]]:
     """Return visits comparably: an open visit's dwell_s grows with the clock, so it is left out."""
-    items = hub.get("/api/visits", limit=10_000)
-    items = items["items"] if isinstance(items, dict) else items
+    items = hub.get("/api/visits", limit=10_000)["items"]
     return sorted((v["badge"], v["zone"], v["station"], v["start"], v["end"], v["end"] and v["dwell_s"], v["timed_out"])
                   for v in items)  # fmt: skip
 

@@ -35,7 +35,7 @@ def test_rep_tap_records_a_note_that_reaches_the_hub(
     time.sleep(0.8)
     reader.present("0101AABBCCDD0007", rep, 0.3)
 
-    notes = hub.wait_for("/api/notes", lambda n: len(n) == 1, timeout_s=20)
+    notes = hub.wait_for("/api/notes", lambda n: len(n["items"]) == 1, timeout_s=20)["items"]
     assert len(notes) == 1, notes
     note = hub.get(f"/api/notes/{notes[0]['id']}")
     assert note["text"] == "물 좀 주세요"
@@ -71,7 +71,7 @@ def test_note_button_starts_a_note_for_the_last_rep(
         agent.voice.last_rep = "R-009"
         Device.pin_factory.pin(17).drive_low()  # press
         Device.pin_factory.pin(17).drive_high()
-        notes = hub.wait_for("/api/notes", lambda n: len(n) == 1, timeout_s=20)
+        notes = hub.wait_for("/api/notes", lambda n: len(n["items"]) == 1, timeout_s=20)["items"]
         assert [(n["text"], n["rep_badge"], n["visitor_badges"]) for n in notes] == [("고양이", "R-009", ["V-0200"])]
         assert hub.get("/api/notes/" + notes[0]["id"])["zone"] == "machining"
         with sqlite3.connect(hub.settings.db) as conn:

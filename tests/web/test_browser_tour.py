@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import threading
@@ -136,3 +137,18 @@ def test_fleet_lights(demo: object, page: object) -> None:
         else:  # the demo's stations run without NTP: yellow, and the light says why
             assert light.get_attribute("class") == "light yellow"
             assert "clock not synced" in (light.get_attribute("title") or "")
+
+
+def test_export_shows_progress_and_downloads_the_workbook(demo: object, page: object) -> None:
+    from openpyxl import load_workbook
+    from playwright.sync_api import expect
+
+    page.goto(f"{demo.base_url}/board")  # type: ignore[attr-defined]
+    with page.expect_download(timeout=20000) as download:  # type: ignore[attr-defined]
+        page.click("#export-form button")  # type: ignore[attr-defined]
+    status = page.locator("[data-export-status]")  # type: ignore[attr-defined]
+    expect(status).to_have_text(re.compile(r"^([\d,]+) / \1$"))
+    assert page.locator("#export-form progress").evaluate("el => el.value") == 1  # type: ignore[attr-defined]
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert book.sheetnames == ["visits", "tags", "notes", "opportunities"]
+    assert any(row[1] == "张伟" for row in book["visits"].iter_rows(values_only=True))

@@ -113,7 +113,7 @@ def test_highlight_marks_param_spans() -> None:
 
 
 def test_evidence_reads_as_a_sentence() -> None:
-    from hub.web.derived import evidence_text
+    from hub.rules.evidence import evidence_text
 
     evidence = {"rule": "注塑停留", "event_ids": ["01ABC"], "dwell": [{"zone": "injection", "dwell_s": 200.0,
                 "start_event": "01ABC"}]}  # fmt: skip

@@ -51,7 +51,7 @@ def demo(
         runner.play_live_tour(speed=speed)
         runner.wait_until_drained()
         stop.wait(1.5)
-        visits = runner.api("/api/visits")
+        visits = runner.api("/api/visits?limit=1000")["items"]
         typer.echo(f"Visits recorded ({len(visits)}, incl. this morning's tour queued offline):")
         for visit in visits:
             typer.echo(_fmt_visit(visit))

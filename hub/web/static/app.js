@@ -47,10 +47,19 @@
   setInterval(tick, 1000);
   tick();
 
-  document.querySelectorAll("[data-download]").forEach(function (link) {
-    link.addEventListener("click", function (event) {
-      event.preventDefault();
-      fetch(link.getAttribute("href"), { credentials: "same-origin" })
+  // Exports run as jobs on the hub: start one, show rows written of total, then download the workbook.
+  var exportForm = document.getElementById("export-form");
+  if (exportForm) {
+    var bar = exportForm.querySelector("progress");
+    var status = exportForm.querySelector("[data-export-status]");
+    var day = function (value, end) {
+      if (!value) { return null; }
+      var at = new Date(value + "T00:00:00");
+      if (end) { at.setDate(at.getDate() + 1); }
+      return at.toISOString();
+    };
+    var download = function (job) {
+      fetch("/api/exports/" + job.id + "/file", { credentials: "same-origin" })
         .then(function (r) { return r.blob(); })
         .then(function (blob) {
           var a = document.createElement("a");
@@ -58,8 +67,31 @@
           a.download = "tourtrace-export.xlsx";
           a.click();
         });
+    };
+    var follow = function (job) {
+      bar.hidden = false;
+      bar.value = job.total ? job.rows / job.total : 0;
+      status.textContent = job.rows.toLocaleString() + " / " + job.total.toLocaleString();
+      if (job.state === "done") { bar.value = 1; download(job); return; }
+      if (job.state === "failed") { status.textContent = job.error; return; }
+      setTimeout(function () {
+        api("GET", "/api/exports/" + job.id).then(function (r) {
+          if (r.ok) { follow(r.data); } else { status.textContent = JSON.stringify(r.data); }
+        });
+      }, 500);
+    };
+    exportForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = [];
+      var since = day(exportForm.since.value, false);
+      var until = day(exportForm.until.value, true);
+      if (since) { query.push("since=" + encodeURIComponent(since)); }
+      if (until) { query.push("until=" + encodeURIComponent(until)); }
+      api("POST", "/api/exports" + (query.length ? "?" + query.join("&") : "")).then(function (r) {
+        if (r.ok) { exportForm.dataset.job = r.data.id; follow(r.data); } else { status.textContent = JSON.stringify(r.data); }
+      });
     });
-  });
+  }
 
   function show(el, result) {
     el.classList.toggle("failed", !result.ok);
