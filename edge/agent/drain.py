@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -88,8 +89,14 @@ class Drainer:
     def _record_acks(self) -> None:
         with self._lock:
             hub_acked, self._hub_acked = self._hub_acked, []
-        self.outbox.mark_sent(self._broker_acked())
-        if self.outbox.delete_ids(hub_acked) and self.on_drained is not None and self.outbox.stats().depth == 0:
+        try:
+            self.outbox.mark_sent(self._broker_acked())
+            deleted = self.outbox.delete_ids(hub_acked)
+        except sqlite3.Error:
+            with self._lock:  # keep the hub's acks for the next try (a full disk may come back)
+                self._hub_acked[:0] = hub_acked
+            raise
+        if deleted and self.on_drained is not None and self.outbox.stats().depth == 0:
             self.on_drained()
 
     def _requeue(self) -> None:

@@ -6,6 +6,7 @@ crashes before saving its queue would otherwise lose events it had acknowledged.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from protocol import Envelope
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -92,12 +95,21 @@ class Outbox:
                     self._bump("seq", 1)
                     self._enforce_cap()
                     self._db.execute("COMMIT")
-                except BaseException:
-                    self._db.execute("ROLLBACK")
+                except BaseException as exc:
+                    self._roll_back(exc)
                     raise
             except sqlite3.OperationalError as exc:
-                raise OutboxFull(f"outbox {self.path} cannot store the event: {exc}") from exc
+                raise OutboxFull(f"outbox {self.path} cannot store the event: {_describe(exc)}") from exc
         return envelope
+
+    def _roll_back(self, cause: BaseException) -> None:
+        """Roll back the open transaction, if SQLite has not already; never let a failed ROLLBACK hide `cause`."""
+        if not self._db.in_transaction:
+            return
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            log.warning("outbox %s: rollback after %s failed: %s", self.path, _describe(cause), exc)
 
     def _enforce_cap(self) -> None:
         depth = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
@@ -138,8 +150,8 @@ class Outbox:
                 self._db.executemany(sql, params)
                 changed = self._db.total_changes - before
                 self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
+            except BaseException as exc:
+                self._roll_back(exc)
                 raise
         return changed
 
@@ -176,3 +188,9 @@ class Outbox:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _describe(exc: BaseException) -> str:
+    """Name a SQLite error with its extended code (`disk I/O error (SQLITE_IOERR_WRITE)`)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    return f"{exc} ({name})" if name else str(exc)

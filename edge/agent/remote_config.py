@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from protocol import ConfigData, ContractError, decode
+from tourtrace.durable import write_durably
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,5 @@ class PushedConfigStore:
             return None
 
     def save(self, config: ConfigData) -> None:
-        """Write atomically (temp file + rename)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(config.to_dict(), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(self.path)
+        """Write atomically and durably (fsynced temp file, rename, fsynced directory); raise OSError if not."""
+        write_durably(self.path, json.dumps(config.to_dict(), ensure_ascii=False).encode("utf-8"))

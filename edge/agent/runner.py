@@ -113,6 +113,12 @@ class Agent:
         """Apply a hub-pushed config live (zone, debounce, tap mode, timeout, note settings); ignore stale revs."""
         if pushed.rev <= self.health.config_rev:
             return
+        if persist:  # durable first: the rev reported applied must be the one a power cut comes back to
+            try:
+                self.pushed.save(pushed)
+            except OSError as exc:
+                self._on_problem(f"cannot save pushed config rev {pushed.rev}: {exc}")
+                return
         note = self.config.note.model_copy(update={"max_s": pushed.note.max_s, "silence_ms": pushed.note.silence_ms,
                                                    "vocabulary": pushed.note.vocabulary})  # fmt: skip
         self.config = self.config.model_copy(update={
@@ -123,8 +129,6 @@ class Agent:
         self.health.config_rev = pushed.rev
         if self.health.error.startswith("rejected pushed config"):
             self.health.error = ""
-        if persist:
-            self.pushed.save(pushed)
         log.info("applied config rev %d from the hub (zone %s)", pushed.rev, pushed.zone)
         self.publish_status()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from hub.store.library import create_library_tables
 from hub.store.rules_state import create_rules_tables
+from hub.store.tx import roll_back
 
 
 def _run(conn: sqlite3.Connection, script: str) -> None:
@@ -368,7 +369,7 @@ def migrate(conn: sqlite3.Connection) -> int:
             step(conn)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            roll_back(conn, exc)
             raise
     return len(MIGRATIONS)

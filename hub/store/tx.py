@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -20,20 +23,33 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
         conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite may have rolled back already (e.g. after a disk I/O error)
-            conn.execute("ROLLBACK")
+    except BaseException as exc:
+        roll_back(conn, exc)
         raise
 
 
 @contextmanager
 def savepoint(conn: sqlite3.Connection, name: str) -> Iterator[None]:
-    """Run the block all or nothing inside the caller's transaction (ROLLBACK TO the savepoint on any error)."""
+    """Run the block all or nothing inside the caller's transaction (SAVEPOINT … RELEASE, ROLLBACK TO on error)."""
     conn.execute(f"SAVEPOINT {name}")
     try:
         yield
-    except BaseException:
-        conn.execute(f"ROLLBACK TO {name}")
+    except BaseException as exc:
+        if conn.in_transaction:  # after an I/O error SQLite may have rolled back the whole transaction
+            try:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+            except sqlite3.Error as failed:
+                log.warning("rollback to savepoint %s after %r failed: %s", name, exc, failed)
         raise
-    finally:
-        conn.execute(f"RELEASE {name}")
+    conn.execute(f"RELEASE {name}")
+
+
+def roll_back(conn: sqlite3.Connection, cause: BaseException) -> None:
+    """Roll back the open transaction, if SQLite has not already; a failed ROLLBACK never hides `cause`."""
+    if not conn.in_transaction:  # SQLite rolls back by itself after e.g. a disk I/O error
+        return
+    try:
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as failed:
+        log.warning("rollback after %r failed: %s", cause, failed)

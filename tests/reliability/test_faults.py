@@ -10,6 +10,7 @@ import resource
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,35 @@ def test_ten_thousand_events_queued_during_a_broker_outage_drain_completely(
     assert wait_until(lambda: agent.outbox_depth() == 0, 10)
 
 
-def _file_size_limit(limit: int) -> Callable[[], None]:
-    """Return a preexec hook capping every file the child writes at `limit` bytes (a full disk: EFBIG)."""
+def _file_size_limit(limit: int, liftable: bool = False) -> Callable[[], None]:
+    """Return a preexec hook capping every file the child writes at `limit` bytes (a full disk: EFBIG).
+
+    With `liftable` only the soft limit is set, so the test can give the space back to the running process.
+    """
 
     def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY if liftable else limit))
 
     return apply
+
+
+def _reader_present_since(hub: HubProcess, station: str, moment: datetime) -> bool:
+    """Whether a status the station sent after `moment` says its reader is present (not a dead agent's status)."""
+    item = _station_status(hub, station)
+    sent = item.get("status_ts")
+    return bool(sent) and datetime.fromisoformat(sent) > moment and item.get("reader") == "present"
+
+
+def _fill_station_disk(hub: HubProcess, tap: Callable[[int], None]) -> int:
+    """Tap distinct badges until the station says its outbox is full; return how many were presented."""
+    presented = 0
+    while presented < 30 and "outbox full" not in json.dumps(_station_status(hub, "gate-a")):
+        tap(presented)
+        presented += 1
+        time.sleep(0.2)
+    status = _station_status(hub, "gate-a")["status"]
+    assert isinstance(status, dict) and status.get("error") == "outbox full: events are being refused", status
+    return presented
 
 
 def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing(
@@ -87,15 +110,12 @@ def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing
     def tap(n: int) -> None:
         emulator.present(f"03FEFFE0{n:08X}", encode_badge_message(Badge(f"V-{n:04d}", "visitor", None)), hold_s=0.4)
 
-    presented = 0
-    while presented < 30 and "outbox full" not in json.dumps(_station_status(hub, "gate-a")):
-        tap(presented)
-        presented += 1
-        time.sleep(0.2)
-    status = _station_status(hub, "gate-a")["status"]
-    assert isinstance(status, dict) and status.get("error") == "outbox full: events are being refused", status
+    presented = _fill_station_disk(hub, tap)
     assert agent.running, agent.log_tail()
     agent.kill()
+    killed_at = datetime.now(UTC)
+    refusals = agent.log_tail(20_000)
+    assert "cannot rollback" not in refusals and "disk I/O error" in refusals, refusals  # the real error, unmasked
 
     with closing_db(agent.outbox_path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -103,11 +123,40 @@ def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing
     assert 0 < accepted < presented, f"{accepted} of {presented} taps accepted"
 
     healthy = make_agent("gate-a", reader=agent.config["reader"]).start()
-    assert wait_until(lambda: _station_status(hub, "gate-a").get("status", {}).get("reader") == "present", 20)
+    # the dead agent's last status also says "present": wait for one the restarted agent sent
+    assert wait_until(lambda: _reader_present_since(hub, "gate-a", killed_at), 20), healthy.log_tail()
     tap(presented)
     assert wait_until(lambda: stored_count(hub.db, site_id) >= accepted + 1, 20), healthy.log_tail()
     assert_exactly_once(hub.db, site_id, {"gate-a": accepted + 1})
     assert wait_until(lambda: "error" not in _station_status(hub, "gate-a")["status"], 10)
+
+
+def test_station_disk_freed_while_running_takes_taps_again_without_a_restart(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
+) -> None:
+    """The same agent process refuses taps while its files cannot grow, and stores them again once they can."""
+    hub = start_hub()
+    agent = make_agent("gate-a", preexec=_file_size_limit(64 * 1024, liftable=True))
+    Outbox(agent.outbox_path, 1000, 30).close()
+    emulator = TagEmulator(int(agent.config["reader"].rsplit(":", 1)[1]))
+    agent.start()
+    assert wait_until(lambda: _station_status(hub, "gate-a").get("status", {}).get("reader") == "present", 20)
+
+    def tap(n: int) -> None:
+        emulator.present(f"03FEFFE0{n:08X}", encode_badge_message(Badge(f"V-{n:04d}", "visitor", None)), hold_s=0.4)
+
+    presented = _fill_station_disk(hub, tap)
+    assert agent.process is not None
+    resource.prlimit(agent.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    tap(presented)
+    assert wait_until(lambda: "error" not in _station_status(hub, "gate-a")["status"], 20), agent.log_tail()
+    with closing_db(agent.outbox_path) as conn:
+        accepted = int(conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0])
+    assert 0 < accepted <= presented, f"{accepted} of {presented + 1} taps accepted"
+    assert wait_until(lambda: stored_count(hub.db, site_id) >= accepted, 20), agent.log_tail()
+    assert_exactly_once(hub.db, site_id, {"gate-a": accepted})
+    assert "cannot rollback" not in agent.log_tail(20_000)
+    assert wait_until(lambda: agent.outbox_depth() == 0, 20), agent.log_tail()
 
 
 def test_locked_hub_database_is_waited_out_and_nothing_unstored_is_acknowledged(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -25,6 +24,7 @@ from hub.store.rule_facts import count_history
 from hub.store.rules_state import due_timers, finish_timer, followed_up
 from hub.store.tx import savepoint, transaction
 from protocol import Envelope, TapData, now_rfc3339
+from tourtrace.durable import write_durably
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,7 @@ class RulesEngine:
         except RulesInvalid as exc:
             return exc.errors, False
         if self.save_to is not None:
-            temp = self.save_to.with_name(f".{self.save_to.name}.tmp")
-            temp.write_text(text, encoding="utf-8")
-            os.replace(temp, self.save_to)
+            write_durably(self.save_to, text.encode("utf-8"))
             self.path = self.save_to
             self._mtime = self.path.stat().st_mtime
         self._activate(text)
