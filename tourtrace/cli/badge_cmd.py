@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from edge.nfc_reader.badge import BadgeFormatError, check_badge_fields, load_site_key
-from edge.nfc_reader.source import ReaderAbsent, TagSource, check_reader_uri
-from edge.nfc_reader.writer import BadgeWriteError, NoTagError, WrittenBadge, write_badge
+if TYPE_CHECKING:  # the edge modules are imported when a badge command runs: the hub extra lacks nfcpy
+    from edge.nfc_reader.source import TagSource
+    from edge.nfc_reader.writer import WrittenBadge
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -33,6 +34,8 @@ class BadgeRow:
 
 def read_batch(path: Path) -> list[BadgeRow]:
     """Read a CSV with a `badge_id,role` header; raise ValueError naming the bad line."""
+    from edge.nfc_reader.badge import BadgeFormatError, check_badge_fields
+
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
@@ -69,6 +72,8 @@ def _describe(written: WrittenBadge) -> str:
 
 
 def _write_batch(source: TagSource, rows: list[BadgeRow], site_key: bytes | None, timeout_s: float) -> None:
+    from edge.nfc_reader.writer import BadgeWriteError, NoTagError, write_badge
+
     console = Console()
     done: list[str] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
@@ -104,6 +109,10 @@ def write(
     timeout: float = typer.Option(30.0, "--timeout", help="seconds to wait for each card"),
 ) -> None:
     """Write a badge (or a CSV batch of badges) and verify each by reading it back."""
+    from edge.nfc_reader.badge import check_badge_fields, load_site_key
+    from edge.nfc_reader.source import ReaderAbsent, TagSource, check_reader_uri
+    from edge.nfc_reader.writer import BadgeWriteError, write_badge
+
     try:
         check_reader_uri(reader)
         site_key = load_site_key(site_key_file) if site_key_file else None
