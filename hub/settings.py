@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -61,6 +62,17 @@ class HubSettings(Settings):
     @classmethod
     def _broker_url(cls, url: str) -> str:
         BrokerUrl.parse(url)
+        return url
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        parts = urlsplit(url or "")
+        if url is not None and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query
+                                or parts.fragment):  # fmt: skip
+            raise PydanticCustomError(
+                "public_url", "expected http(s)://HOST[:PORT][/PATH], got {url}", {"url": repr(url)}
+            )
         return url
 
     @field_validator("http")

@@ -9,34 +9,36 @@ from typing import Any
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+_VISITOR = "- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
+_PROFILE = "{% if url %}\n[查看访客档案]({{ url }}){% endif %}"
 DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
     "opportunity": {
         "title": "新商机：{{ visitor_name or visitor }}",
-        "text": "### 新商机\n"
-        "- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
-        "{% if rep %}- 销售：{{ rep }}\n{% endif %}"
+        "text": "### 新商机\n" + _VISITOR + "{% if rep %}- 销售：{{ rep }}\n{% endif %}"
         "{% if signals %}- 信号：{{ signals | join('、') }}\n{% endif %}"
-        "{% if note %}- 备注：{{ note }}\n{% endif %}"
-        "{% if url %}\n[查看访客档案]({{ url }}){% endif %}",
+        "{% if note %}- 备注：{{ note }}\n{% endif %}" + _PROFILE,
     },
     "escalation": {
         "title": "跟进提醒：{{ visitor_name or visitor }}",
-        "text": "### 报价后未跟进\n"
-        "- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
-        "{% if rep %}- 负责销售：{{ rep }}\n{% endif %}"
-        "- 报价后已过 {{ hours or 2 }} 小时仍无跟进，请尽快联系客户。"
-        "{% if url %}\n\n[查看访客档案]({{ url }}){% endif %}",
+        "text": "### 报价后未跟进\n" + _VISITOR + "{% if rep %}- 负责销售：{{ rep }}\n{% endif %}"
+        "- 报价后已过 {{ hours or 2 }} 小时仍无跟进，请尽快联系客户。\n" + _PROFILE,
     },
     "tag": {
-        "title": "访客标签：{{ tag }}",
-        "text": "### 访客标签\n- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
-        "- 标签：**{{ tag }}**\n{% if evidence %}- 依据：{{ evidence }}\n{% endif %}",
+        "title": "访客标签：{{ tag or rule }}",
+        "text": "### 访客标签\n" + _VISITOR + "- 标签：**{{ tag or rule }}**\n"
+        "{% if evidence %}- 依据：{{ evidence }}\n{% endif %}" + _PROFILE,
     },
     "digest": {"title": "{{ title }}", "text": "{{ text }}"},
     "warning": {
-        "title": "工艺可行性提醒",
-        "text": "### 工艺可行性提醒\n- 访客：**{{ visitor_name or visitor }}**\n- {{ warning }}\n"
-        "{% if note %}- 原话：{{ note }}\n{% endif %}",
+        "title": "工艺可行性提醒：{{ visitor_name or visitor }}",
+        "text": "### 工艺可行性提醒\n" + _VISITOR + "{% if rep %}- 销售：{{ rep }}\n{% endif %}"
+        "- 提醒：{{ warning or evidence }}\n{% if note %}- 原话：{{ note }}\n{% endif %}" + _PROFILE,
+    },
+    "rule": {
+        "title": "规则提醒：{{ rule }}",
+        "text": "### 规则提醒：{{ rule }}\n{% if visitor %}" + _VISITOR + "{% endif %}"
+        "{% if rep %}- 销售：{{ rep }}\n{% endif %}- 依据：{{ evidence }}\n"
+        "{% if note %}- 原话：{{ note }}\n{% endif %}" + _PROFILE,
     },
 }
 _FALLBACK = {

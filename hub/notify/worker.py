@@ -9,12 +9,13 @@ from collections import deque
 from collections.abc import Mapping
 from contextlib import closing
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from hub.notify.channels import DeliveryError, build_request, post
 from hub.notify.config import IDEMPOTENT_KINDS, Channel
-from hub.notify.templates import TemplateSet
+from hub.notify.templates import Message, TemplateSet
 from hub.store.db import connect, open_database
 from hub.store.notify_outbox import claim_due, defer, mark_failed, mark_sent, recover_interrupted
 
@@ -59,14 +60,18 @@ class NotifyWorker:
         channel = self.channels.get(row["channel"])
         if channel is None:
             raise DeliveryError(f"channel {row['channel']!r} is not configured (settings: notify)", retryable=False)
-        context = dict(row["context"])
-        if self.base_url and context.get("visitor") and not context.get("url"):
-            context["url"] = f"{self.base_url}/visitors/{context['visitor']}"  # the profile link in the message
         try:
-            message = self.templates.render(row["template"], context)
+            message = self.render(row)
         except ValueError as exc:
             raise DeliveryError(str(exc), retryable=False) from None
         post(client, build_request(channel, message, row), channel.kind)
+
+    def render(self, row: dict[str, Any]) -> Message:
+        """Render an outbox row as it is sent, with the link to the visitor's profile; raise ValueError."""
+        context = dict(row["context"])
+        if self.base_url and context.get("visitor") and not context.get("url"):
+            context["url"] = f"{self.base_url}/visitors/{quote(str(context['visitor']), safe='')}"
+        return self.templates.render(row["template"], context)
 
     def paced(self, channel_name: str, now: float) -> float | None:
         """Return when a robot channel may send again if it sent ROBOT_PER_MINUTE messages in the last minute."""

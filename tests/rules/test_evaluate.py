@@ -79,6 +79,7 @@ def test_quote_makes_opportunity_notify_and_a_followup_timer() -> None:
     by_kind = {a.kind: a for a in actions}
     assert [a.badge for a in actions if a.kind == "opportunity"] == ["V-1", "V-2"]
     assert by_kind["notify"].value == "sales" and by_kind["notify"].template == "opportunity"
+    assert [a.badge for a in actions if a.kind == "notify"] == ["V-1", "V-2"]  # a push for each visitor named
     assert by_kind["timer"].due_epoch == NOW + 7200 and by_kind["timer"].rule == "followup"
     assert len({a.key for a in actions}) == len(actions)
     assert "timer" not in {a.kind for a in evaluate(RULES, note_facts(), Context(NOW))}
@@ -87,7 +88,7 @@ def test_quote_makes_opportunity_notify_and_a_followup_timer() -> None:
 def test_due_timer_escalates_without_followup_and_takes_else_with_one() -> None:
     facts = note_facts(signals=("quote",))
     late = evaluate(RULES, facts, Context(NOW + 7200, timer_rule="followup", followed_up=False))
-    assert kinds(late) == [("followup", "escalate", "manager", "V-1")]
+    assert kinds(late) == [("followup", "escalate", "manager", "V-1"), ("followup", "escalate", "manager", "V-2")]
     assert late[0].template == "escalation" and late[0].evidence["hours"] == 2
     answered = evaluate(RULES, facts, Context(NOW + 7200, timer_rule="followup", followed_up=True))
     assert kinds(answered) == [("followup", "tag", "已跟进", "V-1"), ("followup", "tag", "已跟进", "V-2")]

@@ -8,6 +8,7 @@ from typing import Any
 
 from hub.rules.engine.facts import said
 from hub.rules.engine.model import Action
+from hub.rules.engine.notify_context import message_words
 from hub.store.notes import add_tag, get_note
 from hub.store.notify_outbox import enqueue
 from hub.store.opportunities import has_open_opportunity, open_opportunity, opportunity_of_event
@@ -24,7 +25,6 @@ def _visitor_and_rep(conn: sqlite3.Connection, action: Action) -> tuple[dict[str
 
 
 def _notify_context(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
-    evidence = action.evidence
     card, rep = _visitor_and_rep(conn, action)
     visitor = card.get("visitor") or action.badge or ""
     opportunity = opportunity_of_event(conn, action.event_id, visitor) if visitor else None
@@ -33,12 +33,10 @@ def _notify_context(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
         "visitor_name": card.get("name", ""),
         "company": card.get("company", ""),
         "rep": (badge_name(conn, rep) or rep) if rep else None,
-        "signals": list(evidence.get("signals", [])),
-        "note": evidence.get("quote", ""),
         "rule": action.rule,
         "event_id": action.event_id,
-        "hours": evidence.get("hours"),
         "opportunity_id": opportunity,
+        **message_words(conn, action),  # signals, note, tag, evidence, warning, hours: in words
     }
 
 

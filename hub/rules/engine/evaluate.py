@@ -163,10 +163,16 @@ def build_actions(
     subject = _subject(rule, facts, evidence)
     badges = tuple(evidence.get("badges") or facts.badges)
 
-    def make(spec: ActionSpec, key: str, badge: str | None = None, template: str | None = None) -> Action:
+    def make(
+        spec: ActionSpec,
+        key: str,
+        badge: str | None = None,
+        template: str | None = None,
+        told: dict[str, Any] | None = None,
+    ) -> Action:
         return Action(rule=rule.name, kind=spec.kind, value=spec.value, key=key, site=facts.site,
                       event_id=facts.event_id, badge=badge, rep=facts.rep, template=template,
-                      evidence=evidence)  # fmt: skip
+                      evidence=evidence if told is None else told)  # fmt: skip
 
     actions: list[Action] = []
     for spec in branch:
@@ -175,10 +181,12 @@ def build_actions(
         elif spec.kind == "opportunity":
             targets: tuple[str | None, ...] = badges or (None,)
             actions += [make(spec, f"{rule.name}|opportunity|{subject}|{b}", b) for b in targets]
-        elif spec.kind in ("notify", "escalate"):
-            badge = badges[0] if badges else None
+        elif spec.kind in ("notify", "escalate"):  # one message per visitor named; a count is about the rep
+            template = _default_template(spec, branch)
             key = f"{rule.name}|{spec.kind}|{spec.value}|{subject}"
-            actions.append(make(spec, key, badge, _default_template(spec, branch)))
+            told = {**evidence, "tags": [s.value for s in branch if s.kind == "tag"]}
+            about: tuple[str | None, ...] = (None,) if rule.when.count is not None or not badges else badges
+            actions += [make(spec, f"{key}|{b}" if b else key, b, template, told) for b in about]
         else:
             actions.append(make(spec, f"{rule.name}|{spec.kind}|{subject}"))
     return actions
