@@ -192,6 +192,12 @@ def add_tag(
     return cursor.rowcount == 1
 
 
+def remove_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str, rule: str) -> bool:
+    """Take back a tag a rule gave (its other branch now holds); return True when there was one."""
+    cursor = conn.execute("DELETE FROM tags WHERE site=? AND badge=? AND tag=? AND rule=?", (site, badge, tag, rule))
+    return cursor.rowcount > 0
+
+
 _TAGS = (
     "SELECT t.*, COALESCE(b.visitor, t.badge) AS visitor, COALESCE(b.name, '') AS name,"
     " COALESCE(b.company, '') AS company FROM tags t LEFT JOIN badges b ON b.badge_id = t.badge AND b.role = 'visitor'"

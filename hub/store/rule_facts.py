@@ -107,10 +107,12 @@ def count_history(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM events WHERE kind IN ('tap', 'note')").fetchone()[0])
 
 
-def has_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str) -> bool:
-    return (
-        conn.execute("SELECT 1 FROM tags WHERE site=? AND badge=? AND tag=?", (site, badge, tag)).fetchone() is not None
-    )
+def has_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str, rule: str | None = None) -> bool:
+    """Return whether the badge holds the tag (given by `rule`, when one is named)."""
+    sql, params = "SELECT 1 FROM tags WHERE site=? AND badge=? AND tag=?", [site, badge, tag]
+    if rule is not None:
+        sql, params = sql + " AND rule=?", [*params, rule]
+    return conn.execute(sql, params).fetchone() is not None
 
 
 def timer_exists(conn: sqlite3.Connection, key: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 from hub.rules.engine.facts import said
 from hub.rules.engine.model import Action
 from hub.rules.engine.notify_context import message_words
-from hub.store.notes import add_tag, get_note
+from hub.store.notes import add_tag, get_note, remove_tag
 from hub.store.notify_outbox import enqueue
 from hub.store.opportunities import has_open_opportunity, open_opportunity, opportunity_of_event
 from hub.store.rule_facts import badge_name, has_tag, timer_exists, tour_visits, visitor_facts
@@ -75,6 +75,8 @@ def apply_action(conn: sqlite3.Connection, action: Action) -> bool:
         if action.badge is None:
             return False
         return add_tag(conn, action.site, action.badge, action.value, action.rule, evidence)
+    if action.kind == "untag":
+        return action.badge is not None and remove_tag(conn, action.site, action.badge, action.value, action.rule)
     if action.kind == "timer":
         return start_timer(conn, action.key, action.rule, action.event_id, action.site, action.rep, action.value,
                            action.due_epoch or 0.0)  # fmt: skip
@@ -104,8 +106,10 @@ def pending_flags(conn: sqlite3.Connection, actions: list[Action]) -> list[bool]
     seen: set[str] = set()
     flags = []
     for action in actions:
-        if action.kind == "tag":
-            exists = action.badge is None or has_tag(conn, action.site, action.badge, action.value)
+        if action.kind in ("tag", "untag"):
+            by = action.rule if action.kind == "untag" else None
+            tagged = action.badge is not None and has_tag(conn, action.site, action.badge, action.value, by)
+            exists = action.badge is None or (tagged if action.kind == "tag" else not tagged)
         elif action.kind == "timer":
             exists = timer_exists(conn, action.key)
         else:

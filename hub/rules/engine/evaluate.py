@@ -129,7 +129,7 @@ def acts_on_bare_tap(rule: Rule) -> bool:
                 and (when.count is None or when.count.more_than < 0))  # fmt: skip
     if when.no_followup is not None:
         return can_hold and when.no_followup.after == "tap"
-    return can_hold or bool(rule.otherwise)
+    return can_hold or (bool(rule.otherwise) and when.dwell is None)  # a dwell rule's else needs a closed visit
 
 
 def _subject(rule: Rule, facts: EventFacts, evidence: dict[str, Any]) -> str:
@@ -176,8 +176,8 @@ def build_actions(
 
     actions: list[Action] = []
     for spec in branch:
-        if spec.kind == "tag":
-            actions += [make(spec, f"{rule.name}|tag|{spec.value}|{facts.site}|{b}", b) for b in badges]
+        if spec.kind in ("tag", "untag"):
+            actions += [make(spec, f"{rule.name}|{spec.kind}|{spec.value}|{facts.site}|{b}", b) for b in badges]
         elif spec.kind == "opportunity":
             targets: tuple[str | None, ...] = badges or (None,)
             actions += [make(spec, f"{rule.name}|opportunity|{subject}|{b}", b) for b in targets]
@@ -218,9 +218,39 @@ def evaluate(rule_set: RuleSet, facts: EventFacts, context: Context) -> list[Act
                                       due_epoch=timer_start(facts.ts_epoch, context.now) + waiting.within_hours * 3600,
                                       evidence=evidence))  # fmt: skip
             continue
+        if rule.when.dwell is not None and facts.kind == "tap":  # a note judges each visitor's tour instead
+            actions += _dwell_decision(rule, facts, ok, evidence)
+            continue
         actions += build_actions(rule, rule.then if ok else rule.otherwise, facts, evidence)
         if ok and rule.otherwise and "badges" in evidence:
             rest = [b for b in facts.badges if b not in evidence["badges"]]
             if rest:  # the note's other visitors do not meet the per-visitor conditions: they take the else branch
                 actions += build_actions(rule, rule.otherwise, facts, {**evidence, "badges": rest, "dwell": []})
     return actions
+
+
+def _dwell_decision(rule: Rule, facts: EventFacts, ok: bool, evidence: dict[str, Any]) -> list[Action]:
+    """Decide a dwell rule once per closed visit in its zone: then for a long enough stay, else for the newest
+    visit when no stay was; a tap before any closed visit there decides nothing. The then branch takes back the
+    else branch's tags, so a visitor never holds both (a later short visit cannot bring them back: ok holds)."""
+    assert rule.when.dwell is not None
+    if ok:
+        actions = build_actions(rule, rule.then, facts, evidence)
+        taken_back = [ActionSpec("untag", spec.value) for spec in rule.otherwise if spec.kind == "tag"]
+        return actions + build_actions(rule, tuple(taken_back), facts, evidence) if taken_back else actions
+    in_zone = [v for v in facts.visits if v.get("zone") == rule.when.dwell.zone]
+    if not in_zone or not rule.otherwise:
+        return []
+    newest = in_zone[-1]
+    judged = {
+        **evidence,
+        "dwell": [
+            {
+                "zone": newest["zone"],
+                "dwell_s": newest["dwell_s"],
+                "start_event": newest.get("start_event"),
+                "end_event": newest.get("end_event"),
+            }
+        ],
+    }
+    return build_actions(rule, rule.otherwise, facts, judged)

@@ -30,11 +30,14 @@ def _needs_tour(rule_set: RuleSet) -> bool:
 
 
 def _dwell_scope(rule_set: RuleSet) -> tuple[list[str], float] | None:
-    """Return the zones of the tap dwell rules and their shortest dwell in seconds (None without such rules)."""
-    dwell_rules = [r.when.dwell for r in rule_set.rules if r.when.dwell is not None and "tap" in r.when.events]
+    """Return the zones of the tap dwell rules and the shortest dwell any of them judges, in seconds (None without)."""
+    dwell_rules = [r for r in rule_set.rules if r.when.dwell is not None and "tap" in r.when.events]
     if not dwell_rules:
         return None
-    return sorted({d.zone for d in dwell_rules}), min(d.min_minutes for d in dwell_rules) * 60
+    zones = sorted({r.when.dwell.zone for r in dwell_rules if r.when.dwell is not None})
+    if any(r.otherwise for r in dwell_rules):  # an else branch judges short visits too
+        return zones, 0.0
+    return zones, min(r.when.dwell.min_minutes for r in dwell_rules if r.when.dwell is not None) * 60
 
 
 def said(items: object) -> list[Mapping[str, Any]]:
