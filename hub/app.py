@@ -34,6 +34,7 @@ from hub.auth.session import session_principal
 from hub.notify.service import notify_hook, notify_queue_depth
 from hub.service import HubRuntime
 from hub.settings import HubSettings
+from hub.site_time import SiteTime
 from hub.web import routes as web_routes
 from hub.web import routes_sales
 from tourtrace import __version__
@@ -58,6 +59,16 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
                             status_code=422)  # fmt: skip
 
 
+def site_time_response(site_time: SiteTime) -> type[JSONResponse]:
+    """Return the JSON response class that gives every time out in the site's zone (hub/site_time.py)."""
+
+    class SiteTimeResponse(JSONResponse):
+        def render(self, content: Any) -> bytes:
+            return super().render(site_time.localize(content))
+
+    return SiteTimeResponse
+
+
 def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
     """Build the app; with_ingest=False serves the database read-only (tests, offline analysis)."""
 
@@ -75,7 +86,10 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
             if runtime is not None:
                 runtime.stop()
 
-    app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan)
+    site_time = SiteTime(settings.timezone)
+    app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan,
+                  default_response_class=site_time_response(site_time))  # fmt: skip
+    app.state.site_time = site_time
     app.add_exception_handler(sqlite3.OperationalError, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.state.settings = settings

@@ -54,7 +54,8 @@ def _render(request: Request, name: str, session: Session | None, status: int = 
     response = templates.TemplateResponse(
         request, name, {"t": translator(lang), "lang": lang, "session": session, "nav": nav,
                         "role_label": ROLE_LABELS.get(role, role), "path": request.url.path,
-                        "problems": hub_problems(request.app) if session else [], **ctx},
+                        "problems": hub_problems(request.app) if session else [],
+                        **{key: request.app.state.site_time.localize(value) for key, value in ctx.items()}},
         status_code=status,
     )  # fmt: skip
     if request.query_params.get("lang") in LANGS:

@@ -1,0 +1,47 @@
+"""One convention for every time the hub gives out (API and pages): RFC 3339 in the site's zone, with its offset.
+
+Stored times stay as they came (a station's `ts` with the station's offset, hub times with the hub's); they are
+converted on the way out. The zone is the hub setting `timezone` (an IANA name such as Asia/Shanghai), by
+default the host's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from protocol.timefmt import format_rfc3339, parse_rfc3339
+
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def check_zone(name: str) -> str | None:
+    """Return an error for a zone name this machine does not know, else None."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r} (expected an IANA name such as Asia/Shanghai)"
+    return None
+
+
+class SiteTime:
+    """Convert RFC 3339 times (alone or anywhere in JSON-like data) to the site's zone."""
+
+    def __init__(self, zone: str | None = None) -> None:
+        self.zone: tzinfo | None = ZoneInfo(zone) if zone else None  # None: the host's zone at each instant
+
+    def convert(self, text: str) -> str:
+        """Return the same instant in the site's zone, milliseconds and offset."""
+        return format_rfc3339(parse_rfc3339(text).astimezone(self.zone))
+
+    def localize(self, value: Any) -> Any:
+        """Return value with every RFC 3339 string inside (dict values, list items) in the site's zone."""
+        if isinstance(value, str):
+            return self.convert(value) if _TIME.match(value) else value
+        if isinstance(value, dict):
+            return {key: self.localize(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.localize(item) for item in value]
+        return value
