@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from protocol.messages import AudioRef
+from tourtrace.durable import fsync_directory
 
 AUDIO_SUBDIR = "audio"
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -64,6 +65,7 @@ def keep_audio(
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+    fsync_directory(folder)  # the note naming this file is recorded next: never a dangling reference
     return KeptAudio(path=path, sha256=digest, kept_until=kept_until)
 
 
