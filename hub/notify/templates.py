@@ -43,7 +43,8 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
 }
 _FALLBACK = {
     "title": "TourTrace 通知：{{ template }}",
-    "text": "### TourTrace 通知（{{ template }}）\n{% for k, v in context.items() %}- {{ k }}：{{ v }}\n{% endfor %}",
+    "text": "### TourTrace 通知（{{ template }}）\n"
+    "{% for k, v in context.items() if v %}- {{ k }}：{{ v }}\n{% endfor %}",
 }
 
 

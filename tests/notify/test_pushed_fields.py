@@ -99,3 +99,8 @@ def test_pushes_name_every_visitor_and_link_their_profiles(pushes: list[tuple[st
 def test_without_a_url_no_link_is_promised() -> None:
     message = TemplateSet().render("opportunity", {"visitor": "ACME-1", "signals": ["报价"]})
     assert "查看访客档案" not in message.text and "- 信号：报价" in message.text
+
+
+def test_a_template_name_without_a_template_lists_only_what_it_has() -> None:
+    message = TemplateSet().render("custom", {"visitor": "ACME-1", "rep": None, "signals": [], "note": "要[报价](x)"})
+    assert message.text.splitlines()[1:] == ["- visitor：ACME-1", "- note：要［报价］（x）"]
