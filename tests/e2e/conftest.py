@@ -77,6 +77,14 @@ def hub(tmp_path: Path, broker: LocalBroker, site_id: str, site_key: tuple[bytes
     thread.join(10)
 
 
+def wait_reader_present(agent: Agent, timeout_s: float = 20.0) -> None:
+    """Wait until the agent's reader loop has opened its reader: a card presented before that is never read."""
+    deadline = time.monotonic() + timeout_s
+    while agent.health.reader != "present":
+        assert time.monotonic() < deadline, f"reader {agent.config.reader} not present after {timeout_s} s"
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def station(tmp_path: Path, broker: LocalBroker, site_id: str) -> Iterator[Callable[..., tuple[Agent, TagEmulator]]]:
     """Factory: start an agent for a zone with its own emulated reader."""
@@ -100,6 +108,7 @@ def station(tmp_path: Path, broker: LocalBroker, site_id: str) -> Iterator[Calla
         agent = Agent(config)
         agent.start()
         agents.append(agent)
+        wait_reader_present(agent)
         return agent, TagEmulator(port)
 
     yield start

@@ -15,6 +15,15 @@ from tests.e2e.conftest import RunningHub, hub, site_key, station  # noqa: F401 
 from tests.voice.conftest import GRAMMAR, SpeechMaker
 
 
+def _wait(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def test_rep_tap_records_a_note_that_reaches_the_hub(
     hub: RunningHub,  # noqa: F811
     station: Callable[..., tuple[Agent, TagEmulator]],  # noqa: F811
@@ -30,9 +39,8 @@ def test_rep_tap_records_a_note_that_reaches_the_hub(
     )
     visitor = encode_badge_message(Badge("V-0100", "visitor", None))
     rep = encode_badge_message(Badge("R-007", "rep", None))
-    time.sleep(0.5)
     reader.present("0101AABBCCDD0100", visitor, 0.3)
-    time.sleep(0.8)
+    assert _wait(lambda: "V-0100" in agent.voice.presence.present())  # the visitor is in the zone
     reader.present("0101AABBCCDD0007", rep, 0.3)
 
     notes = hub.wait_for("/api/notes", lambda n: len(n["items"]) == 1, timeout_s=20)["items"]
@@ -65,9 +73,8 @@ def test_note_button_starts_a_note_for_the_last_rep(
             model=str(ko_model_dir),
             note={"lang": "ko", "grammar": True, "vocabulary": list(GRAMMAR), "silence_ms": 600, "button_pin": 17},
         )
-        time.sleep(0.5)
         reader.present("0101AABBCCDD0200", encode_badge_message(Badge("V-0200", "visitor", None)), 0.3)
-        time.sleep(0.8)
+        assert _wait(lambda: "V-0200" in agent.voice.presence.present())
         agent.voice.last_rep = "R-009"
         Device.pin_factory.pin(17).drive_low()  # press
         Device.pin_factory.pin(17).drive_high()
