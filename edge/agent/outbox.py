@@ -125,10 +125,14 @@ class Outbox:
         cutoff = (time.time() if now is None else now) - self.max_age_s
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            dropped = self._db.execute("DELETE FROM outbox WHERE created < ?", (cutoff,)).rowcount
-            if dropped:
-                self._bump("dropped_age", dropped)
-            self._db.execute("COMMIT")
+            try:
+                dropped = self._db.execute("DELETE FROM outbox WHERE created < ?", (cutoff,)).rowcount
+                if dropped:
+                    self._bump("dropped_age", dropped)
+                self._db.execute("COMMIT")
+            except BaseException as exc:  # left open, every later BEGIN would fail: the station would stay deaf
+                self._roll_back(exc)
+                raise
         return dropped
 
     def unsent(self, limit: int, skip: set[int]) -> list[Pending]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -221,7 +222,10 @@ class Agent:
 
     def _status_loop(self) -> None:
         while not self.stop_event.wait(self.config.status_interval_s):
-            self.outbox.expire()
+            try:
+                self.outbox.expire()
+            except sqlite3.Error as exc:  # a full disk must not stop the status the hub sees it by
+                log.error("outbox %s: cannot drop expired events: %s", self.outbox.path, exc)
             self.publish_status()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
