@@ -79,6 +79,7 @@ class Demo:
                 "site_keys": {SITE: str(key_file)},
                 "sample_data": True,
                 "dwell_timeout_s": 1800,
+                "public_url": self.base_url,
                 "notify": {
                     "sales": {"kind": "wecom", "url": self.inbox.url("wecom/sales")},
                     "manager": {

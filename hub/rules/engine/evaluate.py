@@ -184,7 +184,7 @@ def build_actions(
         elif spec.kind in ("notify", "escalate"):  # one message per visitor named; a count is about the rep
             template = _default_template(spec, branch)
             key = f"{rule.name}|{spec.kind}|{spec.value}|{subject}"
-            told = {**evidence, "tags": [s.value for s in branch if s.kind == "tag"]}
+            told = {**evidence, "tags": [s.value for s in branch if s.kind == "tag"], "said": list(facts.signals)}
             about: tuple[str | None, ...] = (None,) if rule.when.count is not None or not badges else badges
             actions += [make(spec, f"{key}|{b}" if b else key, b, template, told) for b in about]
         else:

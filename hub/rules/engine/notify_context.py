@@ -51,7 +51,7 @@ def message_words(conn: sqlite3.Connection, action: Action) -> dict[str, Any]:
     evidence = action.evidence
     warnings = [str(w.get("text")) for w in evidence.get("warnings", []) if w.get("text")]
     return {
-        "signals": [signal_label(s) for s in evidence.get("signals", [])],
+        "signals": [signal_label(s) for s in evidence.get("said") or evidence.get("signals", [])],
         "note": evidence.get("normalized") or evidence.get("quote") or "",
         "tag": "、".join(evidence.get("tags", [])),
         "evidence": _because(evidence, _zone_names(conn), action.rule),
