@@ -55,9 +55,10 @@ def spawned() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 def test_the_blocker_refuses_the_other_extra(tmp_path: Path) -> None:
     """Without this the other tests could pass on a venv that simply has everything."""
-    hub_only, edge_only = set(modules_missing_without("hub")), set(modules_missing_without("edge"))
-    assert {"nfc", "ndef", "vosk", "sounddevice", "webrtcvad", "gpiozero"} <= hub_only
-    assert {"fastapi", "uvicorn", "sqlite_utils", "jinja2", "openpyxl", "cn2an", "pypinyin"} <= edge_only
+    blocked_for_hub, blocked_for_edge = set(modules_missing_without("hub")), set(modules_missing_without("edge"))
+    assert {"nfc", "ndef", "vosk", "sounddevice", "webrtcvad", "gpiozero"} <= blocked_for_hub
+    assert {"fastapi", "uvicorn", "sqlite_utils", "jinja2", "openpyxl", "cn2an", "pypinyin"} <= blocked_for_edge
+    assert not blocked_for_hub & {"paho", "yaml", "typer", "rich"}  # the base dependencies stay
     probe = "import ndef"
     result = subprocess.run(
         [sys.executable, "-c", probe], env=_env("hub"), capture_output=True, text=True, cwd=tmp_path
@@ -67,12 +68,12 @@ def test_the_blocker_refuses_the_other_extra(tmp_path: Path) -> None:
 
 def test_hub_extra_alone_serves(broker: LocalBroker, tmp_path: Path, spawned: list[subprocess.Popen[bytes]]) -> None:
     port = free_port()
-    log = (tmp_path / "hub.log").open("wb")
-    spawned.append(subprocess.Popen(
-        [str(TOURTRACE), "hub", "serve", "--broker", broker.url, "--db", str(tmp_path / "hub.sqlite3"),
-         "--http", f"127.0.0.1:{port}", "--sample-data"],
-        env=_env("hub"), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-    ))  # fmt: skip
+    with (tmp_path / "hub.log").open("wb") as log:
+        spawned.append(subprocess.Popen(
+            [str(TOURTRACE), "hub", "serve", "--broker", broker.url, "--db", str(tmp_path / "hub.sqlite3"),
+             "--http", f"127.0.0.1:{port}", "--sample-data"],
+            env=_env("hub"), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        ))  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline, health = time.monotonic() + 90, None
     while time.monotonic() < deadline and spawned[0].poll() is None:
@@ -128,9 +129,11 @@ def test_edge_extra_alone_runs_doctor_and_a_station(
     listener.on_message = lambda _client, _userdata, message: statuses.append(message.payload)
     listener.subscribe(f"tourtrace/v1/{site_id}/gate-a/status", qos=1)
     try:
-        log = (tmp_path / "agent.log").open("wb")
-        spawned.append(subprocess.Popen([str(TOURTRACE), "edge", "run", "--config", str(config)], env=_env("edge"),
-                                        cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+        with (tmp_path / "agent.log").open("wb") as log:
+            command = [str(TOURTRACE), "edge", "run", "--config", str(config)]
+            spawned.append(
+                subprocess.Popen(command, env=_env("edge"), cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+            )
         deadline = time.monotonic() + 90
         while not any(json.loads(s)["data"]["state"] == "online" for s in statuses) and time.monotonic() < deadline:
             assert spawned[0].poll() is None, (tmp_path / "agent.log").read_text(errors="replace")
