@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
+from protocol import to_epoch
+
 VISIT_KEYS = ("zone", "station", "start_event", "end_event", "start", "end", "dwell_s")
 
 
@@ -92,13 +94,14 @@ def event_body(conn: sqlite3.Connection, event_id: str) -> dict[str, Any] | None
 
 
 def tap_and_note_bodies(conn: sqlite3.Connection, last: int | None = None) -> Iterator[dict[str, Any]]:
-    """Yield every stored tap and note envelope (or the `last` newest) in time order."""
+    """Yield every stored tap and note envelope (or the `last` newest) in time order, by instant: stations may
+    stamp different offsets, and 09:00+08:00 sorts after 02:00+00:00 as text though it is earlier."""
     if last is None:
-        rows = conn.execute("SELECT body FROM events WHERE kind IN ('tap', 'note') ORDER BY ts, id")
-    else:
-        rows = conn.execute("SELECT body FROM (SELECT body, ts, id FROM events WHERE kind IN ('tap', 'note')"
-                            " ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts, id", (last,))  # fmt: skip
-    for (body,) in rows.fetchall():
+        rows = conn.execute("SELECT ts, id, body FROM events WHERE kind IN ('tap', 'note')").fetchall()
+    else:  # the newest by text (exact while the stations share an offset), then ordered by instant
+        rows = conn.execute("SELECT ts, id, body FROM events WHERE kind IN ('tap', 'note')"
+                            " ORDER BY ts DESC, id DESC LIMIT ?", (last,)).fetchall()  # fmt: skip
+    for _, _, body in sorted(rows, key=lambda row: (to_epoch(row[0]), row[1])):
         yield json.loads(body)
 
 

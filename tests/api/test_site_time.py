@@ -87,3 +87,19 @@ def test_an_unknown_timezone_is_a_config_error(tmp_path: Path) -> None:
         assert "timezone: unknown time zone 'Mars/Olympus'" in str(exc)
     else:
         raise AssertionError("accepted an unknown time zone")
+
+
+def test_first_and_last_seen_are_by_instant_when_stations_stamp_different_offsets(tmp_path: Path) -> None:
+    """09:00+08:00 is before 02:00+00:00, though it sorts after it as text."""
+    db = tmp_path / "hub.sqlite3"
+    now = time.time()
+    first = _at_station(tap("gate-injection", "injection", "V-0009", 1, now - 600))  # +08:00
+    last = tap("gate-machining", "machining", "V-0009", 1, now - 300)  # +00:00
+    store_events(db, [first, last])
+    settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, timezone=ZONE)
+    with TestClient(create_app(settings, with_ingest=False)) as client:
+        body = client.get("/api/visitors", headers=bearer(ADMIN_TOKEN)).json()
+    items = body["items"] if isinstance(body, dict) else body
+    seen = next(v for v in items if v["id"] == "V-0009")
+    assert to_epoch(seen["first_seen"]) == to_epoch(first.ts) and to_epoch(seen["last_seen"]) == to_epoch(last.ts)
+    assert seen["last_seen"].endswith(OFFSET)
