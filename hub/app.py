@@ -86,7 +86,7 @@ def create_app(settings: HubSettings, with_ingest: bool = True) -> FastAPI:
             if runtime is not None:
                 runtime.stop()
 
-    site_time = SiteTime(settings.timezone)
+    site_time = SiteTime(settings.site_timezone)
     app = FastAPI(title="TourTrace hub", version=__version__, lifespan=lifespan,
                   default_response_class=site_time_response(site_time))  # fmt: skip
     app.state.site_time = site_time

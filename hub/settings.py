@@ -19,7 +19,6 @@ from pydantic_core import PydanticCustomError
 
 from hub.notify.config import ChannelSettings, DigestTime, TemplateSettings
 from hub.rules.analysis import ContextError, load_lexicon
-from hub.site_time import check_zone
 from protocol.broker_url import BrokerUrl
 from protocol.messages import TapMode
 from tourtrace.broker_settings import BrokerSettings
@@ -50,16 +49,15 @@ class HubSettings(Settings):
     analysis_dir: str | None = Field(
         None, description="folder of the plant's signals/lexicon/grammar/grades.yaml, merged over the shipped ones"
     )
-    site_timezone: str = Field("Asia/Shanghai", description="the plant's time zone: 'today' on the board, digest times")
+    site_timezone: str = Field(
+        "Asia/Shanghai", description="the plant's time zone: every time the API and pages give out, 'today', digests"
+    )
     digest: dict[str, DigestTime] = Field(
         default_factory=dict,
         description="notify channel → HH:MM site time of the managers' daily digest; default: manager at 18:00",
     )
     public_url: str | None = Field(
         None, description="the dashboard as people reach it, for profile links in messages; default http://<http>"
-    )
-    timezone: str | None = Field(
-        None, description="IANA zone (Asia/Shanghai) of every time the API and pages give out; default the host's"
     )
 
     @field_validator("broker")
@@ -78,14 +76,6 @@ class HubSettings(Settings):
                 "public_url", "expected http(s)://HOST[:PORT][/PATH], got {url}", {"url": repr(url)}
             )
         return url
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, zone: str | None) -> str | None:
-        problem = check_zone(zone) if zone is not None else None
-        if problem:
-            raise PydanticCustomError("timezone", "{problem}", {"problem": problem})
-        return zone
 
     @field_validator("http")
     @classmethod

@@ -1,8 +1,7 @@
 """One convention for every time the hub gives out (API and pages): RFC 3339 in the site's zone, with its offset.
 
 Stored times stay as they came (a station's `ts` with the station's offset, hub times with the hub's); they are
-converted on the way out. The zone is the hub setting `timezone` (an IANA name such as Asia/Shanghai), by
-default the host's.
+converted on the way out. The zone is the hub setting `site_timezone` (an IANA name, Asia/Shanghai by default).
 """
 
 from __future__ import annotations
@@ -10,20 +9,11 @@ from __future__ import annotations
 import re
 from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from protocol.timefmt import format_rfc3339, parse_rfc3339
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
-
-
-def check_zone(name: str) -> str | None:
-    """Return an error for a zone name this machine does not know, else None."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {name!r} (expected an IANA name such as Asia/Shanghai)"
-    return None
 
 
 class SiteTime:

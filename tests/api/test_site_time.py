@@ -1,4 +1,4 @@
-"""Every time the API and the pages give out is RFC 3339 in the site's zone (hub setting `timezone`)."""
+"""Every time the API and the pages give out is RFC 3339 in the site's zone (hub setting `site_timezone`)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def test_api_and_pages_give_every_time_in_the_site_zone(tmp_path: Path) -> None:
     assert any(end and end.endswith("+00:00") for end in stored.values())  # timed out: end computed in UTC
     assert any(start.endswith("+08:00") for _, start in stored)  # as the stations stamped them
 
-    settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, timezone=ZONE)
+    settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, site_timezone=ZONE)
     with TestClient(create_app(settings, with_ingest=False)) as client:
         tokens = register_people(client)
         admin = bearer(ADMIN_TOKEN)
@@ -80,11 +80,11 @@ def test_api_and_pages_give_every_time_in_the_site_zone(tmp_path: Path) -> None:
 
 def test_an_unknown_timezone_is_a_config_error(tmp_path: Path) -> None:
     config = tmp_path / "hub.yaml"
-    config.write_text("timezone: Mars/Olympus\n")
+    config.write_text("site_timezone: Mars/Olympus\n")
     try:
         load_settings(config, {})
     except ConfigError as exc:
-        assert "timezone: unknown time zone 'Mars/Olympus'" in str(exc)
+        assert "site_timezone: unknown time zone 'Mars/Olympus'" in str(exc)
     else:
         raise AssertionError("accepted an unknown time zone")
 
@@ -96,7 +96,7 @@ def test_first_and_last_seen_are_by_instant_when_stations_stamp_different_offset
     first = _at_station(tap("gate-injection", "injection", "V-0009", 1, now - 600))  # +08:00
     last = tap("gate-machining", "machining", "V-0009", 1, now - 300)  # +00:00
     store_events(db, [first, last])
-    settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, timezone=ZONE)
+    settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, site_timezone=ZONE)
     with TestClient(create_app(settings, with_ingest=False)) as client:
         body = client.get("/api/visitors", headers=bearer(ADMIN_TOKEN)).json()
     items = body["items"] if isinstance(body, dict) else body

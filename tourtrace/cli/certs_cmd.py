@@ -28,7 +28,7 @@ def init(
     mqtts_port: Annotated[int | None, typer.Option("--mqtts-port", help="TLS listener for stations [8883]")] = None,
     bind: Annotated[str | None, typer.Option("--bind", help="IP address of the TLS listener [all]")] = None,
     persistence_dir: Annotated[
-        str | None, typer.Option("--persistence-dir", help="broker queue directory [/var/lib/mosquitto/]")
+        str | None, typer.Option("--persistence-dir", help="broker queue directory (default: /var/lib/mosquitto/)")
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="re-issue the server cert")] = False,
 ) -> None:
