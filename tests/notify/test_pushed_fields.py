@@ -69,7 +69,7 @@ def test_every_default_template_is_sent_with_every_field_filled(pushes: list[tup
         assert not re.search(r"：\s*(\n|$)", message), message  # a label with nothing after it
         assert not re.search(r"\b(quote|lead_time|sample|injection)\b", message), message  # internal names
         assert (
-            "访客：**王［建国］（http://evil.example）**（苏州＊精工＊）" in text
+            "访客：**王［建国］（http：//evil.example）**（苏州＊精工＊）" in text
             or "ACME-2" in text
             or template == "rule"
         )
