@@ -1,4 +1,7 @@
-"""Browser login: a token is exchanged for a short-lived session kept in a signed, HttpOnly cookie.
+"""Browser login: a token is exchanged for a session kept in a signed, HttpOnly cookie.
+
+The session slides: it lives SESSION_IDLE_S after the last page the browser loaded (long enough for a phone to
+stay locked in a pocket through a plant tour), and never longer than SESSION_MAX_S after the login.
 
 The page never sees a bearer credential: its scripts call the API with the cookie, and every call that changes
 something also carries the session's CSRF token (an HMAC of the session, printed in the page) in `X-CSRF-Token`.
@@ -17,11 +20,21 @@ from fastapi import Request
 from hub.auth.principal import Principal, same_secret
 from hub.auth.roles import Caller
 from hub.store.db import connect
-from hub.store.tokens import admin_parent, create_token, find_token, hash_token, hub_secret, revoke_secret
+from hub.store.tokens import (
+    admin_parent,
+    create_token,
+    find_token,
+    hash_token,
+    hub_secret,
+    renew_session,
+    revoke_secret,
+)
 
 COOKIE = "tt_session"
 CSRF_HEADER = "x-csrf-token"
-SESSION_TTL_S = 12 * 3600
+SESSION_IDLE_S = 4 * 3600
+SESSION_MAX_S = 12 * 3600
+SESSION_RENEW_EVERY_S = 300
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ def login(db_path: str, admin_token: str | None, credential: str) -> str | None:
             principal, parent = Caller(row["name"], row["role"], row["rep_badge"], row["id"]), row["id"]
         badge = principal.rep_badge if isinstance(principal, Caller) else None
         _, secret = create_token(conn, principal.name, principal.role, principal.name, badge, "session",
-                                 SESSION_TTL_S, parent)  # fmt: skip
+                                 SESSION_IDLE_S, parent)  # fmt: skip
         return f"{secret}.{_mac(conn, 'session-cookie', secret)}"
     finally:
         conn.close()
@@ -71,6 +84,8 @@ def current_session(request: Request) -> Session | None:
         if not same_secret(signature, _mac(conn, "session-cookie", secret)):
             return None
         row = find_token(conn, secret)
+        if row is not None and row["kind"] == "session":
+            renew_session(conn, secret, SESSION_IDLE_S, SESSION_MAX_S, SESSION_RENEW_EVERY_S)
         csrf = _mac(conn, "csrf", secret)
     finally:
         conn.close()

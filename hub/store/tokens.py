@@ -65,6 +65,17 @@ def admin_parent(conn: sqlite3.Connection, admin_token: str) -> int:
     return int(conn.execute("SELECT id FROM tokens WHERE token_hash=?", (token_hash,)).fetchone()[0])
 
 
+def renew_session(conn: sqlite3.Connection, secret: str, idle_s: float, max_s: float, every_s: float) -> None:
+    """Push a live session's expiry to now + idle_s, capped at max_s after its login; write at most every every_s."""
+    now = time.time()
+    due = "token_hash=? AND kind='session' AND revoked_at IS NULL AND expires_epoch > ? AND expires_epoch < ?"
+    args = (hash_token(secret), now, now + idle_s - every_s)
+    if conn.execute(f"SELECT 1 FROM tokens WHERE {due}", args).fetchone() is None:
+        return  # a read, so that pages do not queue for the write lock behind ingest
+    conn.execute(f"UPDATE tokens SET expires_epoch = MIN(?, COALESCE(CAST(strftime('%s', created_at) AS REAL), 0)"
+                 f" + ?) WHERE {due}", (now + idle_s, max_s, *args))  # fmt: skip
+
+
 def list_tokens(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Return API tokens (not sessions), without hashes."""
     rows = conn.execute(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -14,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS, rep_badge_of
 from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors
-from hub.auth.session import COOKIE, SESSION_TTL_S, Session, current_session, login, logout
+from hub.auth.session import COOKIE, SESSION_MAX_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
 from hub.store.events import count_dead_letters, page_dead_letters
@@ -110,7 +112,7 @@ async def login_submit(request: Request) -> Response:
     if cookie is None:
         return _render(request, "login.html", None, 401, next=target, failed=True)
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, cookie, max_age=SESSION_TTL_S, httponly=True, samesite="lax",
+    response.set_cookie(COOKIE, cookie, max_age=SESSION_MAX_S, httponly=True, samesite="lax",
                         secure=behind_tls(request))  # fmt: skip
     return response
 
@@ -138,12 +140,19 @@ def board_page(request: Request, fragment: bool = False) -> Response:
         return session
     conn = _db(request)
     try:
-        data = views.board(conn, visible_badges(conn, session.caller))
-        pending = pending_today(conn, visible_visitors(conn, session.caller), request.app.state.settings.site_timezone)
+        site_timezone = request.app.state.settings.site_timezone
+        today = _site_midnight(site_timezone) if session.caller.role == "rep" else None
+        data = views.board(conn, visible_badges(conn, session.caller), today)
+        pending = pending_today(conn, visible_visitors(conn, session.caller), site_timezone)
     finally:
         conn.close()
     return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data,
                    pending_today=pending)  # fmt: skip
+
+
+def _site_midnight(timezone: str) -> float:
+    """Return the epoch of the start of today in the site's time zone (a rep's "today")."""
+    return datetime.now(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 @router.get("/visitors", response_class=HTMLResponse)

@@ -36,16 +36,38 @@ def _with_visitor(conn: sqlite3.Connection, visits: list[dict[str, Any]]) -> lis
     return result
 
 
-def board(conn: sqlite3.Connection, badges: set[str] | None) -> dict[str, Any]:
-    """Return who is in which zone now (open visits) and who left most recently, with names."""
+def board(conn: sqlite3.Connection, badges: set[str] | None, today_since: float | None = None) -> dict[str, Any]:
+    """Return who is in which zone now (open visits) and who left most recently, with names.
+
+    With today_since (a rep's board), also each visitor seen since then, for the "my visitors today" list.
+    """
     names = zone_names(conn)
     now_visits = [v for v in open_visits(conn) if badges is None or v["badge"] in badges]
     zones: dict[str, list[dict[str, Any]]] = {zone: [] for zone in names}
     for visit in _with_visitor(conn, now_visits):
         zones.setdefault(visit["zone"], []).append({**visit, "start_epoch": to_epoch(visit["start"])})
     recent = _with_visitor(conn, recent_closed_visits(conn, badges, 8, time.time() - RECENT_S))
+    today = None if today_since is None else visitors_today(conn, badges, names, today_since)
     return {"zones": [{"id": z, "name": names.get(z, z), "colour": zone_colour(z, names), "visitors": people}
-                      for z, people in zones.items()], "recent": recent, "now": time.time()}  # fmt: skip
+                      for z, people in zones.items()], "recent": recent, "now": time.time(),
+            "today": today}  # fmt: skip
+
+
+def visitors_today(conn: sqlite3.Connection, badges: set[str] | None, names: dict[str, str],
+                   since: float) -> list[dict[str, Any]]:  # fmt: skip
+    """Return each visitor with a visit since `since` once, at their latest visit: on tour now first."""
+    visits = list_visits(conn, None if badges is None else sorted(badges), since_epoch=since, limit=10000)
+    latest: dict[str, dict[str, Any]] = {}
+    for visit in _with_visitor(conn, visits):  # oldest first, so the last one kept is the latest
+        zone = visit["zone"]
+        latest[visit["visitor"]] = {
+            **visit,
+            "visit": visit,
+            "zone_name": names.get(zone, zone),
+            "colour": zone_colour(zone, names),
+            "start_epoch": to_epoch(visit["start"]),
+        }
+    return sorted(latest.values(), key=lambda e: (not e["open"], -e["start_epoch"]))
 
 
 def dwell_bars(totals: dict[str, float], names: dict[str, str]) -> list[dict[str, Any]]:

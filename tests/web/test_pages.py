@@ -66,7 +66,7 @@ def test_rep_is_limited_to_own_visitors(client: TestClient, tokens: dict[str, st
     notes = client.get("/notes").text
     assert "HRC45" in notes and "交期" not in notes
     assert client.get("/fleet").status_code == 403
-    nav = re.search(r"<nav>(.*?)</nav>", board, re.S)
+    nav = re.search(r"<nav[^>]*>(.*?)</nav>", board, re.S)
     assert nav and "/fleet" not in nav.group(1) and "/notes" in nav.group(1)
 
 

@@ -32,6 +32,10 @@
 
   function refresh(el) {
     fetch(el.dataset.refresh, { credentials: "same-origin" }).then(function (r) {
+      if (r.redirected && new URL(r.url).pathname === "/login") {
+        location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+        throw new Error("session ended");
+      }
       if (r.ok) { return r.text(); }
       throw new Error("HTTP " + r.status);
     }).then(function (html) {
