@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import sqlite3
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from hub.store.tokens import (
     renew_session,
     revoke_secret,
 )
+
+log = logging.getLogger(__name__)
 
 COOKIE = "tt_session"
 CSRF_HEADER = "x-csrf-token"
@@ -85,13 +88,21 @@ def current_session(request: Request) -> Session | None:
             return None
         row = find_token(conn, secret)
         if row is not None and row["kind"] == "session":
-            renew_session(conn, secret, SESSION_IDLE_S, SESSION_MAX_S, SESSION_RENEW_EVERY_S)
+            _renew(conn, secret)
         csrf = _mac(conn, "csrf", secret)
     finally:
         conn.close()
     if row is None or row["kind"] != "session" or not _parent_still_admin(request, row):
         return None
     return Session(Caller(row["name"], row["role"], row["rep_badge"], row["id"]), secret, csrf)
+
+
+def _renew(conn: sqlite3.Connection, secret: str) -> None:
+    """Slide the session on; a database that cannot be written (disk full) only leaves its expiry as it was."""
+    try:
+        renew_session(conn, secret, SESSION_IDLE_S, SESSION_MAX_S, SESSION_RENEW_EVERY_S)
+    except sqlite3.Error as exc:
+        log.warning("session not renewed (it keeps its expiry): %s", exc)
 
 
 def _parent_still_admin(request: Request, row: dict[str, object]) -> bool:

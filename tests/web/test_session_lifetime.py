@@ -65,3 +65,16 @@ def test_an_idle_or_old_session_sends_the_phone_to_login(client: TestClient, tok
 def test_the_cookie_lasts_as_long_as_the_longest_session(client: TestClient, tokens: dict[str, str]) -> None:
     response = client.post("/login", data={"token": tokens["rep"], "next": "/board"}, follow_redirects=False)
     assert f"max-age={SESSION_MAX_S}" in response.headers["set-cookie"].lower()
+
+
+def test_a_database_that_cannot_be_written_still_serves_the_page(client: TestClient, tokens: dict[str, str],
+                                                                 hub_db: Path) -> None:  # fmt: skip
+    login(client, tokens["rep"])
+    age_session(hub_db, idle_left_s=60)
+    conn = connect(hub_db)
+    try:
+        conn.execute("CREATE TRIGGER full_disk BEFORE UPDATE ON tokens BEGIN SELECT RAISE(FAIL, 'disk full'); END")
+    finally:
+        conn.close()
+    assert client.get("/board", follow_redirects=False).status_code == 200
+    assert float(session_row(hub_db)["expires_epoch"]) < time.time() + 61  # not renewed, and not lost
