@@ -138,7 +138,9 @@ def board_page(request: Request, fragment: bool = False) -> Response:
     conn = _db(request)
     try:
         data = views.board(conn, visible_badges(conn, session.caller))
-        pending = pending_today(conn, visible_visitors(conn, session.caller), request.app.state.settings.site_timezone)
+        scope = visible_visitors(conn, session.caller)
+        own = rep_badge_of(session.caller) if scope is not None else None  # as on the 商机 page
+        pending = pending_today(conn, scope, request.app.state.settings.site_timezone, own)
     finally:
         conn.close()
     return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data,
