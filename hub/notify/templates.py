@@ -32,7 +32,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "text": "### 访客标签\n- 访客：**{{ visitor_name or visitor }}**{% if company %}（{{ company }}）{% endif %}\n"
         "- 标签：**{{ tag }}**\n{% if evidence %}- 依据：{{ evidence }}\n{% endif %}",
     },
-    "digest": {"title": "{{ title }}", "text": "{{ text }}"},
+    "digest": {"title": "{{ title }}", "text": "{{ markdown }}"},
     "warning": {
         "title": "工艺可行性提醒",
         "text": "### 工艺可行性提醒\n- 访客：**{{ visitor_name or visitor }}**\n- {{ warning }}\n"
@@ -48,7 +48,8 @@ _FALLBACK = {
 _MARKDOWN_LOOKALIKES = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊",
                                       "_": "＿", "`": "｀", "#": "＃", "|": "｜", "~": "～", "\\": "＼",
                                       "\n": " ", "\r": " "})  # fmt: skip
-TRUSTED_KEYS = ("url", "template")  # set by the hub itself, never by what a visitor or a note says
+TRUSTED_KEYS = ("url", "template", "markdown")  # set by the hub itself, never by what a visitor or a note says
+# (`markdown`: the daily digest, built by hub.notify.digest with every name, tag and warning in it made plain)
 
 
 def plain(value: Any) -> Any:
