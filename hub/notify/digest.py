@@ -1,6 +1,7 @@
 """The managers' daily digest: the day's visitors, hot leads, feasibility warnings, pending and overdue follow-ups.
 
 Built as markdown lines and split into parts that fit WeCom's 4,096-byte markdown limit; nothing to say → no parts.
+The hub writes the markdown; every name, company, tag, title and warning in it is made plain first.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from hub.notify.templates import plain
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.digests import day_notes, day_tags, day_visits, overdue_opportunities
 from hub.store.opportunities import list_opportunities
@@ -60,12 +63,13 @@ class _People:
         return self.cards[visitor]
 
     def link(self, visitor: str) -> str:
+        """The visitor's name linking to the profile; what the registry says is made plain (no markdown)."""
         card = self.card(visitor)
-        company = f"（{card['company']}）" if card["company"] else ""
-        return f"[{card['name'] or visitor}]({self.base_url}/visitors/{visitor}){company}"
+        company = f"（{plain(card['company'])}）" if card["company"] else ""
+        return f"[{plain(card['name'] or visitor)}]({self.base_url}/visitors/{quote(visitor, safe='')}){company}"
 
     def rep(self, badge: str | None) -> str:
-        return self.reps.get(badge or "", badge or "—")
+        return str(plain(self.reps.get(badge or "", badge or "—")))
 
 
 def digest_lines(conn: sqlite3.Connection, day: DigestDay, base_url: str) -> list[str]:
@@ -89,7 +93,7 @@ def digest_lines(conn: sqlite3.Connection, day: DigestDay, base_url: str) -> lis
         for warning in _said(note["warnings"]):
             if warning.get("kind") not in ("correction", "input"):
                 text = str(warning.get("text") or warning.get("message") or "")
-                warnings.append(f"- {'、'.join(people.link(v) for v in visitors)}：{text}")
+                warnings.append(f"- {'、'.join(people.link(v) for v in visitors)}：{plain(text)}")
     tagged: dict[str, list[str]] = {}
     for tag in tags:
         who = people.visitor(tag["badge"])
@@ -112,19 +116,19 @@ def digest_lines(conn: sqlite3.Connection, day: DigestDay, base_url: str) -> lis
         for v in hot:
             parts = [f"停留 {dwell[v] / 60:.0f} 分钟"]
             if tagged.get(v):
-                parts.append(f"标签 {'、'.join(tagged[v])}")
+                parts.append(f"标签 {plain('、'.join(tagged[v]))}")
             if signals.get(v):
-                parts.append(f"信号 {'、'.join(signals[v])}")
+                parts.append(f"信号 {plain('、'.join(signals[v]))}")
             lines.append(f"- {people.link(v)}：{'；'.join(parts)}")
     if warnings:
         lines += ["", "## 工艺可行性提醒", *warnings]
     if pending:
         lines += ["", f"## 待确认商机 {len(pending)}"]
-        lines += [f"- {people.link(o['visitor'])} {o['title']} · 销售 {people.rep(o['rep'])} · {o['created_at'][:16]}"
-                  for o in pending]  # fmt: skip
+        lines += [f"- {people.link(o['visitor'])} {plain(o['title'])} · 销售 {people.rep(o['rep'])}"
+                  f" · {o['created_at'][:16]}" for o in pending]  # fmt: skip
     if overdue:
         lines += ["", f"## 逾期未跟进 {len(overdue)}"]
-        lines += [f"- {people.link(o['visitor'])} {o['title']} · 销售 {people.rep(o['rep'])}" for o in overdue]
+        lines += [f"- {people.link(o['visitor'])} {plain(o['title'])} · 销售 {people.rep(o['rep'])}" for o in overdue]
     return lines
 
 

@@ -46,7 +46,7 @@ def queue_digest(conn: sqlite3.Connection, settings: HubSettings, channel: str, 
         if not record_digest(conn, channel, key, len(parts)):
             return 0
         for index, text in enumerate(parts):
-            context = {"title": f"每日参观简报 {key}", "text": text, "day": key, "part": index + 1,
+            context = {"title": f"每日参观简报 {key}", "markdown": text, "day": key, "part": index + 1,
                        "parts": len(parts)}  # fmt: skip
             enqueue(conn, channel, "digest", context, f"digest|{key}|{index + 1}", not_before=now + index * PACE_S)
     log.info("queued the %s digest for %s in %d part(s)", key, channel, len(parts))

@@ -28,7 +28,7 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "text": "### 访客标签\n" + _VISITOR + "- 标签：**{{ tag or rule }}**\n"
         "{% if evidence %}- 依据：{{ evidence }}\n{% endif %}" + _PROFILE,
     },
-    "digest": {"title": "{{ title }}", "text": "{{ text }}"},
+    "digest": {"title": "{{ title }}", "text": "{{ markdown }}"},
     "warning": {
         "title": "工艺可行性提醒：{{ visitor_name or visitor }}",
         "text": "### 工艺可行性提醒\n" + _VISITOR + "{% if rep %}- 销售：{{ rep }}\n{% endif %}"
@@ -51,7 +51,8 @@ _FALLBACK = {
 _MARKDOWN_LOOKALIKES = str.maketrans({"[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "*": "＊",
                                       "_": "＿", "`": "｀", "#": "＃", "|": "｜", "~": "～", "\\": "＼",
                                       "\n": " ", "\r": " "})  # fmt: skip
-TRUSTED_KEYS = ("url", "template")  # set by the hub itself, never by what a visitor or a note says
+TRUSTED_KEYS = ("url", "template", "markdown")  # set by the hub itself, never by what a visitor or a note says
+# (`markdown`: the daily digest, built by hub.notify.digest with every name, tag and warning in it made plain)
 
 
 def plain(value: Any) -> Any:

@@ -147,13 +147,19 @@ def iter_opportunities(
             yield _row(row)
 
 
-def count_pending(conn: sqlite3.Connection, since_epoch: float | None = None, visitors: set[str] | None = None) -> int:
-    """Count pending opportunities, optionally raised since a time and of some visitors."""
-    rows = conn.execute("SELECT visitor, created_at FROM opportunities WHERE status='pending'").fetchall()
+def count_pending(
+    conn: sqlite3.Connection,
+    since_epoch: float | None = None,
+    visitors: set[str] | None = None,
+    own_rep: str | None = None,
+) -> int:
+    """Count pending opportunities, optionally raised since a time and of some visitors (or a rep's own notes)."""
+    rows = conn.execute("SELECT visitor, rep, created_at FROM opportunities WHERE status='pending'").fetchall()
     return sum(
         1
-        for visitor, created in rows
-        if (since_epoch is None or to_epoch(created) >= since_epoch) and (visitors is None or visitor in visitors)
+        for visitor, rep, created in rows
+        if (since_epoch is None or to_epoch(created) >= since_epoch)
+        and (visitors is None or visitor in visitors or (own_rep is not None and rep == own_rep))
     )
 
 

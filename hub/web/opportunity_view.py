@@ -39,7 +39,9 @@ def visitor_opportunities(conn: sqlite3.Connection, visitor: str) -> list[dict[s
     return decorate(conn, list_opportunities(conn, asked={resolved["id"], *resolved["badges"]}, limit=PAGE)[0])
 
 
-def pending_today(conn: sqlite3.Connection, visitors: set[str] | None, timezone: str) -> int:
-    """Count the pending opportunities raised since midnight site time (of these visitors, or all)."""
+def pending_today(
+    conn: sqlite3.Connection, visitors: set[str] | None, timezone: str, own_rep: str | None = None
+) -> int:
+    """Count the pending opportunities raised since midnight site time (of these visitors or a rep's own notes)."""
     midnight = datetime.now(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return count_pending(conn, since_epoch=midnight.timestamp(), visitors=visitors)
+    return count_pending(conn, since_epoch=midnight.timestamp(), visitors=visitors, own_rep=own_rep)

@@ -143,7 +143,9 @@ def board_page(request: Request, fragment: bool = False) -> Response:
         site_timezone = request.app.state.settings.site_timezone
         today = _site_midnight(site_timezone) if session.caller.role == "rep" else None
         data = views.board(conn, visible_badges(conn, session.caller), today)
-        pending = pending_today(conn, visible_visitors(conn, session.caller), site_timezone)
+        scope = visible_visitors(conn, session.caller)
+        own = rep_badge_of(session.caller) if scope is not None else None  # as on the 商机 page
+        pending = pending_today(conn, scope, site_timezone, own)
     finally:
         conn.close()
     return _render(request, "board_fragment.html" if fragment else "board.html", session, board=data,

@@ -100,7 +100,7 @@ def test_queued_once_a_day_at_its_time_across_restarts_and_paced(tmp_path: Path,
     rows = hub.conn.execute("SELECT channel, template, idempotency_key, context FROM notify_outbox"
                             " WHERE template='digest'").fetchall()  # fmt: skip
     assert [(r[0], r[1], r[2]) for r in rows] == [("manager", "digest", "digest|2026-11-30|1")]
-    assert json.loads(rows[0][3])["text"].startswith("# 每日参观简报 2026-11-30")
+    assert json.loads(rows[0][3])["markdown"].startswith("# 每日参观简报 2026-11-30")
     assert hub.count("SELECT COUNT(*) FROM digests_sent WHERE channel='manager' AND day='2026-11-30'") == 1
 
 
@@ -110,7 +110,7 @@ def test_a_robot_gets_at_most_twenty_messages_a_minute(db_path: str, receiver: R
     conn = connect(db_path)
     try:
         for index in range(22):
-            enqueue(conn, "manager", "digest", {"title": "t", "text": f"第 {index} 条"}, f"d|{index}")
+            enqueue(conn, "manager", "digest", {"title": "t", "markdown": f"第 {index} 条"}, f"d|{index}")
         with httpx.Client(timeout=5) as client:
             worker.run_once(conn, client)
             worker.run_once(conn, client)
@@ -171,3 +171,22 @@ def test_the_digest_goes_to_the_manager_channel_at_18_unless_configured(tmp_path
     assert digest_plan(_settings(tmp_path / "a.sqlite3", digest={"manager": "17:30"})) == {"manager": (17, 30)}
     quiet = HubSettings(db=str(tmp_path / "a.sqlite3"))
     assert digest_plan(quiet) == {} and start_digests(quiet, threading.Event(), threading.Event()) is None
+
+
+def test_the_digest_reaches_the_robot_as_markdown_with_what_people_typed_made_plain(
+    hub: Hub, receiver: Receiver
+) -> None:
+    _tour(hub)
+    upsert_badge(hub.conn, Badge("V-0001", "visitor", "V-0001", "张伟](http://evil.example)", "**华东**", "R-007"))
+    hub.conn.commit()
+    settings = _settings(Path(hub.writer.db_path), digest={"manager": "18:00"})
+    assert queue_due_digests(hub.conn, settings, EVENING) == 1
+    worker = NotifyWorker(hub.writer.db_path, {"manager": Channel("manager", "wecom", receiver.url("/send?key=m"))},
+                          TemplateSet())  # fmt: skip
+    with httpx.Client(timeout=5) as client:
+        worker.run_once(hub.conn, client)
+    (request,) = receiver.wait_for(1)
+    content = request.json()["markdown"]["content"]
+    assert content.startswith("# 每日参观简报 2026-11-30\n**今日访客 2 人")  # headings and lines kept
+    assert "- [张伟］（http：//evil.example）](https://hub.plant.example/visitors/V-0001)（＊＊华东＊＊）" in content
+    assert "](http://evil.example)" not in content

@@ -149,3 +149,16 @@ def test_the_opportunities_page_pages_one_status_and_caps_the_mixed_view(
         found = re.search(r'id="opportunities-more" href="([^"]+)"', page)
         url = found.group(1).replace("&amp;", "&") if found else ""
     assert len(seen) == 4 and len(set(seen)) == 4
+
+
+def test_the_boards_pending_count_is_what_the_rep_sees_on_the_opportunities_page(
+    sales: tuple[TestClient, dict[str, str]],
+) -> None:
+    import re
+
+    client, tokens = sales
+    login = client.post("/login", data={"token": tokens["rep"], "next": "/board"}, follow_redirects=False)
+    assert login.status_code == 303
+    shown = len(re.findall(r"data-opportunity=", client.get("/opportunities").text))
+    count = re.search(r'id="pending-today".*?<strong>(\d+)</strong>', client.get("/board").text, re.S)
+    assert shown == 3 and count is not None and int(count.group(1)) == 3  # V-0001 is theirs; V-0003/4 their notes'

@@ -12,7 +12,7 @@
       fetch("/api/opportunities/" + card.dataset.opportunity + "/status", {
         method: "POST",
         credentials: "same-origin",
-      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+        headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
         body: JSON.stringify({ status: button.dataset.setStatus, comment: comment })
       }).then(function (response) {
         return response.json().then(function (data) {
