@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 from edge.agent.clock import clock_synced
 from edge.agent.config import ConfigError, StationConfig, load_config
+from edge.agent.outbox import OUTBOX_FILE, peek_depth
 from edge.nfc_reader.badge import load_site_key
 from edge.nfc_reader.diagnose import Finding, SystemPaths, diagnose_reader
 from firmware_config.broker_probe import ca_fix, scheme_fix, try_broker
@@ -16,7 +16,6 @@ from firmware_config.schema import SCHEMA_PATH
 
 MIN_FREE_MB = 200
 MAX_OLDEST_UNSENT_S = 600
-OUTBOX_FILE = "outbox.sqlite3"
 READER_FOUND_CHECKS = ("usb reader", "serial port", "reader")
 THIS_HOST = SystemPaths()
 
@@ -138,13 +137,11 @@ def check_outbox(config: StationConfig, now: float | None = None) -> Finding:
     if not path.exists():
         return Finding("outbox", True, f"no outbox yet at {path} (the agent has not run)")
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2) as db:
-            depth, oldest = db.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
+        depth, age = peek_depth(path, now)
     except sqlite3.Error as exc:
         return Finding(
             "outbox", False, f"{path}: {exc}", "stop the agent and move the damaged file aside; it is recreated"
         )
-    age = 0 if oldest is None else int((time.time() if now is None else now) - oldest)
     detail = f"{depth} unsent, oldest {age} s"
     if age > MAX_OLDEST_UNSENT_S:
         return Finding(

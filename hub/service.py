@@ -18,6 +18,7 @@ from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
 from hub.store.events import BatchResult
+from hub.store.stations import known_stations
 from hub.store.tx import transaction
 from hub.store.visits import close_timed_out
 from protocol import Envelope, TapData, Topic
@@ -113,7 +114,7 @@ class HubRuntime:
         soon as it is heard from (its periodic status at the latest)."""
         conn = connect(self.settings.db)
         try:
-            known = {(row[0], row[1]) for row in conn.execute("SELECT site, station FROM stations")}
+            known = known_stations(conn)
         finally:
             conn.close()
         with self._resend_lock:

@@ -11,12 +11,15 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from protocol import Envelope
 
 log = logging.getLogger(__name__)
+
+OUTBOX_FILE = "outbox.sqlite3"  # in the station's data_dir
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -51,6 +54,16 @@ class OutboxStats:
     dropped_cap: int
     dropped_age: int
     last_seq: int
+
+
+def peek_depth(path: Path, now: float | None = None) -> tuple[int, int]:
+    """Return (events waiting, age in seconds of the oldest) from an outbox file, read-only (for `doctor`).
+
+    Raises sqlite3.Error when the file cannot be read as an outbox.
+    """
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)) as db:
+        depth, oldest = db.execute("SELECT COUNT(*), MIN(created) FROM outbox").fetchone()
+    return int(depth), 0 if oldest is None else int((time.time() if now is None else now) - oldest)
 
 
 class Outbox:

@@ -13,7 +13,7 @@ from types import FrameType
 from edge.agent.clock import boot_id, clock_synced, mono_ms
 from edge.agent.config import StationConfig
 from edge.agent.drain import Drainer
-from edge.agent.outbox import Outbox, OutboxFull
+from edge.agent.outbox import OUTBOX_FILE, Outbox, OutboxFull
 from edge.agent.remote_config import PushedConfigStore, RemoteConfigError, parse_pushed
 from edge.agent.session import MqttSession
 from edge.agent.status import StationHealth, status_envelope
@@ -41,7 +41,7 @@ class Agent:
         self.started_ms = mono_ms()
         self.stop_event = threading.Event()
         data_dir = Path(config.data_dir)
-        self.outbox = Outbox(data_dir / "outbox.sqlite3", config.outbox.max_events, config.outbox.max_age_days)
+        self.outbox = Outbox(data_dir / OUTBOX_FILE, config.outbox.max_events, config.outbox.max_age_days)
         self.session = MqttSession(
             config.broker,
             client_id=config.broker.client_id or f"tourtrace-{config.site}-{config.station}",

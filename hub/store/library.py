@@ -17,36 +17,11 @@ from hub.plain_yaml import load_plain_yaml
 from hub.rules.analysis.library import Library, LibraryError
 from hub.store.tx import transaction
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS library_materials (grade TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS library_cards (
-    id TEXT PRIMARY KEY, process TEXT NOT NULL, title TEXT NOT NULL, material TEXT, zone TEXT,
-    specs TEXT NOT NULL, steps TEXT NOT NULL, notes TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS library_stock (
-    id TEXT PRIMARY KEY, material TEXT NOT NULL, form TEXT NOT NULL, qty REAL NOT NULL, unit TEXT NOT NULL,
-    max_hardness_scale TEXT, max_hardness REAL, location TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS note_analyses (
-    note_id TEXT PRIMARY KEY, normalized TEXT NOT NULL, result TEXT NOT NULL, revision TEXT NOT NULL,
-    analyzed_at TEXT NOT NULL
-)
-"""
-
-
-def create_library_tables(conn: sqlite3.Connection) -> None:
-    """Create the library and note-analysis tables if missing (safe inside a migration's transaction)."""
-    for statement in _TABLES.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-
 
 def save_library(conn: sqlite3.Connection, library: Library) -> None:
     """Replace the stored library with `library` in one transaction."""
     data = library.to_dict()
     with transaction(conn):
-        create_library_tables(conn)
         for table in ("library_meta", "library_materials", "library_cards", "library_stock"):
             conn.execute(f"DELETE FROM {table}")
         meta = {
@@ -85,7 +60,6 @@ def _rows(conn: sqlite3.Connection, sql: str) -> list[dict[str, Any]]:
 
 def load_library(conn: sqlite3.Connection) -> Library | None:
     """Return the stored library, or None when none has been saved."""
-    create_library_tables(conn)
     meta = {r["key"]: r["value"] for r in _rows(conn, "SELECT key, value FROM library_meta")}
     if not meta:
         return None
@@ -243,7 +217,6 @@ def recompute_note_analyses(
     conn: sqlite3.Connection, analyze_text: Callable[[str], dict[str, Any]], revision: str
 ) -> RecomputeReport:
     """Re-analyze every stored note; rows whose result is unchanged are left untouched (idempotent)."""
-    create_library_tables(conn)
     stored = {r[0]: r[1] for r in conn.execute("SELECT note_id, result FROM note_analyses")}
     changed = 0
     notes = note_texts(conn)
@@ -266,6 +239,5 @@ def recompute_note_analyses(
 
 def get_note_analysis(conn: sqlite3.Connection, note_id: str) -> dict[str, Any] | None:
     """Return the stored analysis of one note ({normalized, params, signals, lookups, warnings}) or None."""
-    create_library_tables(conn)
     row = conn.execute("SELECT result FROM note_analyses WHERE note_id = ?", (note_id,)).fetchone()
     return None if row is None else dict(json.loads(row[0]))

@@ -11,23 +11,6 @@ from protocol import now_rfc3339
 OUTCOME_KINDS = ("opportunity", "escalate", "hold", "notify", "lookup")
 
 
-def create_rules_tables(conn: sqlite3.Connection) -> None:
-    """Create the rules engine's tables (a schema migration step)."""
-    conn.execute(
-        "CREATE TABLE rule_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,"
-        " rule TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, site TEXT NOT NULL, badge TEXT, rep TEXT,"
-        " event_id TEXT NOT NULL, evidence TEXT NOT NULL, created_at TEXT NOT NULL)"
-    )
-    conn.execute("CREATE INDEX rule_outcomes_kind ON rule_outcomes(kind, id)")
-    conn.execute("CREATE INDEX rule_outcomes_badge ON rule_outcomes(badge)")
-    conn.execute(
-        "CREATE TABLE rule_timers (key TEXT PRIMARY KEY, rule TEXT NOT NULL, event_id TEXT NOT NULL,"
-        " site TEXT NOT NULL, rep TEXT, after TEXT NOT NULL, due_epoch REAL NOT NULL,"
-        " status TEXT NOT NULL DEFAULT 'waiting', created_at TEXT NOT NULL, done_at TEXT)"
-    )
-    conn.execute("CREATE INDEX rule_timers_due ON rule_timers(status, due_epoch)")
-
-
 def add_outcome(
     conn: sqlite3.Connection,
     key: str,

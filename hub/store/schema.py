@@ -1,20 +1,15 @@
-"""Schema migrations as ordered functions; PRAGMA user_version records how far a database has come."""
+"""The hub's schema as named, frozen migration steps, applied in order and recorded in `_migrations`.
+
+Each step holds its SQL as it was when the step was released and calls no live helper: editing code
+elsewhere must never change what an old step does. A change to the schema is a new step at the end.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 
-from hub.store.library import create_library_tables
-from hub.store.rules_state import create_rules_tables
-from hub.store.tx import roll_back
-
-
-def _run(conn: sqlite3.Connection, script: str) -> None:
-    """Execute each statement of a DDL script inside the caller's transaction (executescript would commit)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+from hub.store.migrations import Step, apply_migrations
+from hub.store.migrations import run_script as _run
 
 
 def _v1_events(conn: sqlite3.Connection) -> None:
@@ -162,8 +157,27 @@ def _v3_people(conn: sqlite3.Connection) -> None:
     )
 
 
+# The library tables as _v4 created them (IF NOT EXISTS: they were also created on demand back then).
+_V4_LIBRARY_TABLES = """
+CREATE TABLE IF NOT EXISTS library_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS library_materials (grade TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS library_cards (
+    id TEXT PRIMARY KEY, process TEXT NOT NULL, title TEXT NOT NULL, material TEXT, zone TEXT,
+    specs TEXT NOT NULL, steps TEXT NOT NULL, notes TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS library_stock (
+    id TEXT PRIMARY KEY, material TEXT NOT NULL, form TEXT NOT NULL, qty REAL NOT NULL, unit TEXT NOT NULL,
+    max_hardness_scale TEXT, max_hardness REAL, location TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS note_analyses (
+    note_id TEXT PRIMARY KEY, normalized TEXT NOT NULL, result TEXT NOT NULL, revision TEXT NOT NULL,
+    analyzed_at TEXT NOT NULL
+)
+"""
+
+
 def _v4_notes_tags(conn: sqlite3.Connection) -> None:
-    create_library_tables(conn)
+    _run(conn, _V4_LIBRARY_TABLES)
     _run(
         conn,
         """
@@ -215,6 +229,22 @@ def _v5_station_config(conn: sqlite3.Connection) -> None:
         )
         """,
     )
+
+
+def _v6_rules_tables(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE rule_outcomes (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,"
+        " rule TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, site TEXT NOT NULL, badge TEXT, rep TEXT,"
+        " event_id TEXT NOT NULL, evidence TEXT NOT NULL, created_at TEXT NOT NULL)"
+    )
+    conn.execute("CREATE INDEX rule_outcomes_kind ON rule_outcomes(kind, id)")
+    conn.execute("CREATE INDEX rule_outcomes_badge ON rule_outcomes(badge)")
+    conn.execute(
+        "CREATE TABLE rule_timers (key TEXT PRIMARY KEY, rule TEXT NOT NULL, event_id TEXT NOT NULL,"
+        " site TEXT NOT NULL, rep TEXT, after TEXT NOT NULL, due_epoch REAL NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'waiting', created_at TEXT NOT NULL, done_at TEXT)"
+    )
+    conn.execute("CREATE INDEX rule_timers_due ON rule_timers(status, due_epoch)")
 
 
 def _v7_dwell_index(conn: sqlite3.Connection) -> None:
@@ -343,13 +373,14 @@ def _v13_read_paths(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+# A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
+MIGRATIONS: list[Step] = [
     _v1_events,
     _v2_derived,
     _v3_people,
     _v4_notes_tags,
     _v5_station_config,
-    create_rules_tables,
+    _v6_rules_tables,
     _v7_dwell_index,
     _v8_seq_gaps,
     _v9_station_retired_at,
@@ -360,16 +391,6 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
 ]
 
 
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration the database has not seen, each in its own transaction; return the version."""
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            step(conn)
-            conn.execute(f"PRAGMA user_version = {number}")
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            roll_back(conn, exc)
-            raise
-    return len(MIGRATIONS)
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every step the database has not recorded; return the names applied now."""
+    return apply_migrations(conn, MIGRATIONS)

@@ -78,6 +78,11 @@ def list_stations(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return result
 
 
+def known_stations(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    """Return (site, station) of every station the hub has heard from."""
+    return {(row[0], row[1]) for row in conn.execute("SELECT site, station FROM stations")}
+
+
 def stations_online(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COUNT(*) FROM stations WHERE state='online' AND retired_at IS NULL").fetchone()[0])
 

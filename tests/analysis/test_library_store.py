@@ -12,7 +12,6 @@ from hub.rules.analysis import analyze, default_library
 from hub.rules.analysis.library import Library, LibraryError
 from hub.store.db import open_database
 from hub.store.library import (
-    create_library_tables,
     get_note_analysis,
     library_from_xlsx,
     library_from_yaml,
@@ -28,9 +27,7 @@ from hub.store.library import (
 
 @pytest.fixture
 def conn(tmp_path: Path) -> sqlite3.Connection:
-    db = open_database(tmp_path / "hub.db")
-    create_library_tables(db)
-    return db
+    return open_database(tmp_path / "hub.db")
 
 
 def test_seed_library_round_trips_through_sqlite(conn) -> None:

@@ -21,6 +21,7 @@ def create(
     from hub.store.audit import record_change
     from hub.store.db import open_database
     from hub.store.tokens import create_token
+    from hub.store.tx import transaction
 
     conn = open_database(db)
     try:
@@ -30,11 +31,10 @@ def create(
                 typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2)
         actor = f"cli:{getpass.getuser()}"
-        conn.execute("BEGIN IMMEDIATE")
-        token_id, secret = create_token(conn, name.strip(), role, actor, rep_badge)
-        record_change(conn, actor, "admin", "token.create", f"token:{token_id}",
-                      {"name": name.strip(), "role": role, "rep_badge": rep_badge})  # fmt: skip
-        conn.execute("COMMIT")
+        with transaction(conn):
+            token_id, secret = create_token(conn, name.strip(), role, actor, rep_badge)
+            record_change(conn, actor, "admin", "token.create", f"token:{token_id}",
+                          {"name": name.strip(), "role": role, "rep_badge": rep_badge})  # fmt: skip
     finally:
         conn.close()
     typer.echo(secret)
