@@ -4,7 +4,7 @@ Each consumer gets a persistent QoS 1 session, the same N messages are queued fo
 time from its first to its last message is measured: the bare subscriber only receives and PUBACKs, the hub
 validates, group-commits to SQLite (WAL, synchronous=FULL), derives visits, notes and rules, and only then
 acknowledges. The hub receives in a process of its own with paho reading in 64 KiB chunks
-(hub/ingest/chunked.py); a bare subscriber using that same client is measured too, so the ratio against stock
+(hub/ingest/paho_internals.py); a bare subscriber using that same client is measured too, so the ratio against stock
 paho (the goal) can be read beside the ratio against an equally fast receiver.
 """
 
@@ -21,7 +21,7 @@ import paho.mqtt.client as mqtt
 from bench.common import Figure, drain_bare, envelopes, publish_all, queue_for, stored_span, workdir
 from firmware_config.local_broker import LocalBroker
 from hub.ingest import publish_decode
-from hub.ingest.chunked import ChunkedReadClient
+from hub.ingest.paho_internals import ChunkedReadClient
 from tests.reliability.harness import HubProcess
 
 SUBSCRIBE = "tourtrace/v1/+/+/+"

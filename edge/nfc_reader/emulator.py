@@ -9,7 +9,6 @@ persist across presentations and can be inspected with `ndef_message()`.
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import struct
 import sys
@@ -20,11 +19,11 @@ from typing import Any
 
 import nfc
 import nfc.clf
-import nfc.clf.udp
 import nfc.tag
 import nfc.tag.tt3
 
 from edge.nfc_reader.badge import Badge, encode_badge_message, sign
+from edge.nfc_reader.nfcpy_udp import HostBoundTagDevice
 
 BLOCK = 16
 DEFAULT_CAPACITY = 1024
@@ -32,36 +31,6 @@ PMM = bytes.fromhex("01E0000000FFFF00")
 SYSTEM_CODE = bytes.fromhex("12FC")
 NBR, NBW = 4, 4
 NDEF_SERVICE_RW, NDEF_SERVICE_RO = 0x0009, 0x000B
-
-
-class _HostBoundUdpDevice(nfc.clf.udp.Device):
-    """nfcpy's udp device listening on the given host (not 0.0.0.0) with one socket per presentation.
-
-    Stock nfcpy closes and rebinds the socket at every listen, dropping a reader's request
-    that is already queued on it (the reader then waits out its 1 s timeout).
-    """
-
-    socket: Any
-
-    def mute(self) -> None:
-        """Keep the socket (and anything queued on it) between activations."""
-
-    def close(self) -> None:
-        """Close the socket: the tag leaves the field."""
-        if self.socket is not None:
-            self.socket.close()
-            self.socket = None
-
-    def _bind_socket(self, time_to_return: float) -> bool:
-        if self.socket.getsockname()[1] == self.addr[1]:
-            return True
-        try:
-            self.socket.bind(self.addr)
-        except OSError as error:
-            if error.errno == errno.EADDRINUSE:
-                return False
-            raise
-        return True
 
 
 def attribute_block(capacity: int, ndef_length: int, writable: bool) -> bytearray:
@@ -147,8 +116,7 @@ class TagEmulator:
             self._writable.setdefault(idm, True)
         deadline = time.monotonic() + hold_s
         clf = nfc.ContactlessFrontend()
-        device = _HostBoundUdpDevice(self.host, self.port)
-        device._vendor_name, device._device_name, device._chipset_name = "TourTrace", "TagEmulator", "UDP"
+        device = HostBoundTagDevice.named(self.host, self.port, "TagEmulator")
         clf.device = device
         try:
             while time.monotonic() < deadline:

@@ -6,7 +6,7 @@ URIs are nfcpy device strings: `usb`, `usb:VID[:PID]` (hex) or `usb:BUS[:DEV]` (
 On `udp` the "reader" is our own socket, so it is always present; a peer that is not
 listening (ECONNREFUSED) means no tag is in the field, never a reader fault. Stock nfcpy
 never sees ECONNREFUSED (Linux reports ICMP errors on unconnected UDP sockets only with
-IP_RECVERR), so each empty sense would wait its full 1 s; the udp device here sets
+IP_RECVERR), so each empty sense would wait its full 1 s; the udp device (nfcpy_udp.py) sets
 IP_RECVERR so an empty field is noticed at once, and caps every wait at 0.3 s so a request
 lost on loopback costs little. Only Type 3 (212F) is sensed on udp
 because nfcpy can only emulate Type 3 tags.
@@ -17,8 +17,6 @@ from __future__ import annotations
 import errno
 import logging
 import re
-import socket
-import sys
 import time
 from dataclasses import dataclass
 from types import TracebackType
@@ -26,10 +24,10 @@ from typing import Any
 
 import nfc
 import nfc.clf
-import nfc.clf.udp
 import nfc.tag
 
 from edge.nfc_reader.badge import Badge, BadgeFormatError, parse_badge_message
+from edge.nfc_reader.nfcpy_udp import UdpReaderDevice
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +41,6 @@ _URI_PATTERNS = (
     re.compile(r"udp:[A-Za-z0-9.-]+:[0-9]{1,5}"),
 )
 _TAG_GONE_ERRNOS = {errno.ECONNREFUSED}
-_LINUX_IP_RECVERR = 11
-UDP_MAX_WAIT_S = 0.3
-
-
-class _UdpReaderDevice(nfc.clf.udp.Device):
-    """nfcpy's udp reader device, with ICMP errors (ECONNREFUSED) reported to the socket."""
-
-    def _recv_data(self, timeout: float | None, *brty_list: str) -> Any:
-        """Wait at most UDP_MAX_WAIT_S: on loopback an answer that late is never coming."""
-        wait = UDP_MAX_WAIT_S if timeout is None else min(timeout, UDP_MAX_WAIT_S)
-        return super()._recv_data(wait, *brty_list)
-
-    def _create_socket(self) -> None:
-        created = self.socket is None
-        super()._create_socket()
-        if created and sys.platform.startswith("linux"):
-            self.socket.setsockopt(socket.IPPROTO_IP, _LINUX_IP_RECVERR, 1)
 
 
 class ReaderAbsent(Exception):
@@ -141,9 +122,7 @@ class TagSource:
 
     def _open_udp(self, clf: nfc.ContactlessFrontend) -> bool:
         host, port = self.uri.split(":")[1:]
-        device = _UdpReaderDevice(host, int(port))
-        device._vendor_name, device._device_name, device._chipset_name = "TourTrace", "udp reader", "UDP"
-        clf.device = device
+        clf.device = UdpReaderDevice.named(host, int(port), "udp reader")
         return True
 
     def close(self) -> None:

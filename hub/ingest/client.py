@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import logging
 import ssl
-import struct
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.client import PUBACK
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from hub.ingest.chunked import ChunkedReadClient
+from hub.ingest.paho_internals import ChunkedReadClient
 from protocol import SUBSCRIBE_ALL, ContractError
 from protocol.envelope import MAX_PACKET_SIZE
 from protocol.topics import check_publishable
@@ -132,17 +130,15 @@ class HubClient:
         """Acknowledge stored messages given as (mid, qos, connection), in order; return how many were sent.
 
         Messages that arrived on an earlier connection are skipped: the broker redelivers them on this one.
-        paho's `ack()` queues one packet and wakes its network thread once per message; for a committed batch
-        the PUBACKs are queued as one write instead (same bytes on the wire, one wake-up).
+        A batch of QoS 1 acknowledgements is queued as one write (see paho_internals.py).
         """
         current = [(mid, qos) for mid, qos, conn in messages if conn == self.connection and qos > 0]
         mids = [mid for mid, qos in current if qos == 1]
-        queue = getattr(self.client, "_packet_queue", None)
-        if queue is None or len(mids) < 2 or len(mids) != len(current):
+        if len(mids) < 2 or len(mids) != len(current):
             for mid, qos in current:
                 self.client.ack(mid, qos)
             return len(current)
-        queue(PUBACK, b"".join(struct.pack("!BBH", PUBACK, 2, mid) for mid in mids), mids[-1], 1)
+        self.client.queue_pubacks(mids)
         return len(current)
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:

@@ -6,8 +6,8 @@ import threading
 import time
 
 from firmware_config.local_broker import LocalBroker
-from hub.ingest.chunked import CHUNK
 from hub.ingest.client import HubClient, InMessage
+from hub.ingest.paho_internals import CHUNK
 from tests.reliability.harness import wait_until
 from tests.reliability.mqtt_tools import publish_all
 from tourtrace.broker_settings import BrokerSettings
