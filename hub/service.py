@@ -24,7 +24,7 @@ from hub.store.visits import close_timed_out
 from protocol import Envelope, TapData, Topic
 from protocol.ack import Ack, chunked
 from protocol.badge_sig import verify_badge
-from tourtrace.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
+from tourtrace.sdnotify import feed_watchdog_while, notify_ready, notify_stopping
 
 log = logging.getLogger(__name__)
 
@@ -172,18 +172,14 @@ class HubRuntime:
             self._threads.append(thread)
         self.client.start()
         self.stale_analyses.start(self.settings.db, self.stop_event)
-        watchdog = threading.Thread(target=self._feed_watchdog, name="watchdog", daemon=True)
+        watchdog = threading.Thread(
+            target=feed_watchdog_while,
+            args=(lambda: not self.dead_workers(), self.stop_event, "hub"),
+            name="watchdog",
+            daemon=True,
+        )
         watchdog.start()
         notify_ready()
-
-    def _feed_watchdog(self) -> None:
-        """Feed the systemd watchdog only while the ingest and sweep threads are alive."""
-        interval = watchdog_interval_s() or 30.0
-        while not self.stop_event.wait(interval):
-            if not self.dead_workers():
-                notify_watchdog()
-            else:
-                log.error("an ingest thread died; withholding the systemd watchdog so the hub is restarted")
 
     def stop(self) -> None:
         """Disconnect (the broker keeps our session), finish the current batch, close the database."""

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WATCHDOG_INTERVAL_S = 30.0
 
 
 def _send(message: str) -> bool:
@@ -51,3 +58,17 @@ def watchdog_interval_s() -> float | None:
     if not usec.isdigit() or int(usec) == 0 or (pid and pid != str(os.getpid())):
         return None
     return int(usec) / 2_000_000
+
+
+def feed_watchdog_while(healthy: Callable[[], bool], stop: threading.Event, service: str) -> None:
+    """Pet the watchdog every interval while `healthy()` holds, until `stop` is set (a service's watchdog loop).
+
+    When a worker has died the watchdog is withheld, so systemd restarts the service instead of leaving it
+    half alive.
+    """
+    interval = watchdog_interval_s() or DEFAULT_WATCHDOG_INTERVAL_S
+    while not stop.wait(interval):
+        if healthy():
+            notify_watchdog()
+        else:
+            log.error("%s: a worker thread died; withholding the systemd watchdog so it is restarted", service)

@@ -27,7 +27,7 @@ from protocol import BadgeNdef, ConfigData, ContractError, Envelope, NoteData, T
 from protocol.ack import Ack
 from protocol.badge_sig import verify_badge
 from tourtrace import __version__
-from tourtrace.sdnotify import notify_ready, notify_stopping, notify_watchdog, watchdog_interval_s
+from tourtrace.sdnotify import feed_watchdog_while, notify_ready, notify_stopping
 
 log = logging.getLogger(__name__)
 
@@ -270,12 +270,7 @@ class Agent:
         notify_ready()
         log.info("station %s/%s running (zone %s, reader %s)", self.config.site, self.config.station,
                  self.config.zone, self.config.reader)  # fmt: skip
-        interval = watchdog_interval_s() or 30.0
-        while not self.stop_event.wait(interval):
-            if self.healthy():
-                notify_watchdog()
-            else:
-                log.error("a worker thread died; withholding the systemd watchdog so the agent is restarted")
+        feed_watchdog_while(self.healthy, self.stop_event, "station agent")
         notify_stopping()
         self.stop()
 

@@ -15,11 +15,9 @@ from edge.voice.recognizer import Model, Transcriber, missing_words
 from edge.voice.retention import KeptAudio, audio_dir, keep_audio, prune_expired
 from edge.voice.settings import RecorderSettings
 from edge.voice.vad import Endpointer, VadState
-from protocol.messages import NoteData
+from protocol.messages import TRIGGERS, NoteData
 
 log = logging.getLogger(__name__)
-
-TRIGGERS = ("rep_badge", "button")
 
 
 class NoteEnd(enum.Enum):
