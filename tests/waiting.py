@@ -8,8 +8,12 @@ it was waiting for when it gives up.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from edge.agent.runner import Agent
+    from hub.service import HubRuntime
 
 T = TypeVar("T")
 
@@ -26,3 +30,23 @@ def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "c
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(POLL_S)
+
+
+def wait_reader_present(agent: Agent, timeout: float = 10.0) -> None:
+    """Wait until a station agent's NFC reader loop is open and polling (a tap presented now is seen)."""
+    wait_until(lambda: agent.health.reader == "present", timeout, f"reader of {agent.config.station} present")
+
+
+def wait_idle(runtime: HubRuntime, agents: Iterable[Agent] = (), timeout: float = 10.0) -> None:
+    """Wait until the hub has committed and derived everything these agents sent (as HA's block_till_done).
+
+    The hub acknowledges an event to its station only after the batch holding it, and the visits, notes and
+    rule outcomes derived from it in the same transaction, have committed: so every outbox is empty, and
+    nothing is left queued for the writer.
+    """
+    stations = list(agents)
+
+    def idle() -> bool:
+        return all(a.outbox.stats().depth == 0 for a in stations) and runtime.writer.stats.queue_depth() == 0
+
+    wait_until(idle, timeout, "the hub to commit and derive every event sent")

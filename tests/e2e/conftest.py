@@ -19,6 +19,7 @@ from edge.agent.runner import Agent
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker, free_port, wait_for_port
 from hub.app import create_app
+from hub.service import HubRuntime
 from hub.settings import HubSettings, check_settings
 
 TOKEN = "e2e-admin-token"
@@ -29,6 +30,13 @@ class RunningHub:
     url: str
     settings: HubSettings
     server: uvicorn.Server
+
+    @property
+    def runtime(self) -> HubRuntime:
+        """The hub's running parts (ingest writer, receiver link, rules) inside the served app."""
+        runtime = self.server.config.app.state.runtime
+        assert isinstance(runtime, HubRuntime)
+        return runtime
 
     def get(self, path: str, **params: Any) -> Any:
         response = httpx.get(f"{self.url}{path}", params=params, headers={"Authorization": f"Bearer {TOKEN}"})

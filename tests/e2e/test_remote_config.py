@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 
 import httpx
@@ -15,19 +14,11 @@ from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
 from firmware_config.local_broker import LocalBroker
 from tests.e2e.conftest import TOKEN, RunningHub
+from tests.waiting import wait_until
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CONFIG = {"zone": "assembly", "debounce_s": 0.5, "tap_mode": "enter_only", "dwell_timeout_s": 900,
           "note": {"max_s": 30, "silence_ms": 1200, "vocabulary": ["热处理", "淬火"]}}  # fmt: skip
-
-
-def _wait(predicate: Callable[[], bool], timeout_s: float = 10) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_pushed_config_is_applied_live_and_reported(
@@ -39,7 +30,7 @@ def test_pushed_config_is_applied_live_and_reported(
     assert response.status_code == 200, response.text
     assert response.json()["rev"] == 1
 
-    assert _wait(lambda: agent.health.config_rev == 1)
+    wait_until(lambda: agent.health.config_rev == 1, what="the pushed config applied")
     assert agent.config.zone == "assembly" and agent.config.tap_mode == "enter_only"
     assert agent.config.note.vocabulary == ("热处理", "淬火")
     assert agent.reader.debouncer.debounce_s == 0.5
@@ -65,14 +56,14 @@ def test_invalid_config_is_refused_by_the_api_and_by_the_station(
     assert before["pushed"] is False and before["rev"] == 0 and before["config"]["tap_mode"] == "toggle"
 
     assert httpx.put(url, json=CONFIG, headers=AUTH).status_code == 200
-    assert _wait(lambda: agent.health.config_rev == 1)
+    wait_until(lambda: agent.health.config_rev == 1, what="the pushed config applied")
     rogue = mqtt.Client(CallbackAPIVersion.VERSION2)
     rogue.connect("127.0.0.1", broker.port)
     rogue.loop_start()
     rogue.publish(f"tourtrace/v1/{site_id}/gate-injection/config", b'{"v":1,"kind":"config"}', qos=1).wait_for_publish()
     rogue.loop_stop()
     rogue.disconnect()
-    assert _wait(lambda: agent.health.error.startswith("rejected pushed config"))
+    wait_until(lambda: agent.health.error.startswith("rejected pushed config"), what="the rogue config rejected")
     assert agent.health.config_rev == 1 and agent.config.zone == "assembly"
 
 

@@ -13,6 +13,7 @@ from edge.agent.runner import Agent
 from edge.nfc_reader.badge import Badge, encode_badge_message, sign
 from edge.nfc_reader.emulator import TagEmulator
 from tests.e2e.conftest import RunningHub
+from tests.waiting import wait_idle
 
 VISITOR_UID = "0101AABBCCDD0001"
 
@@ -77,7 +78,7 @@ def test_card_held_on_the_reader_gives_one_tap(
     agent, reader = station("assembly", debounce_s=5.0)
     reader.present(VISITOR_UID, _badge(site_key[0], "V-0003", VISITOR_UID), 1.5)
     visits = hub.wait_for("/api/visits", lambda v: len(v["items"]) >= 1, visitor="V-0003")["items"]
-    time.sleep(0.5)
+    wait_idle(hub.runtime, [agent])
     assert len(hub.get("/api/visits", visitor="V-0003")["items"]) == 1
     assert agent.outbox.stats().last_seq == 1
     assert visits[0]["open"] is True
