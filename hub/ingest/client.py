@@ -59,6 +59,7 @@ class HubClient:
         self._on_fresh_session = on_fresh_session
         self._on_state = on_state
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # the broker has confirmed this connection's subscription (SUBACK)
         self.last_error = ""
         self.connection = 0  # bumped on every successful connect; see InMessage.conn
         self._on_message = on_message
@@ -76,6 +77,7 @@ class HubClient:
         client.on_connect = self._connected
         client.on_disconnect = self._disconnected
         client.on_message = self._message
+        client.on_subscribe = self._subscribed
         self.client = client
         self._stopping = False
 
@@ -98,7 +100,14 @@ class HubClient:
         if not flags.session_present and self._on_fresh_session is not None:
             self._on_fresh_session()
 
+    def _subscribed(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        if all(not reason.is_failure for reason in reasons):
+            self.subscribed.set()
+        else:
+            log.error("broker refused the subscription to %s: %s", SUBSCRIBE_ALL, reasons)
+
     def _disconnected(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self.subscribed.clear()
         refused = not self.connected.is_set() and self.last_error.startswith("broker refused")
         self._state(False, self.last_error if refused else f"disconnected: {reason}")  # keep saying why
         if not self._stopping:

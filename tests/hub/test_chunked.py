@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 from firmware_config.local_broker import LocalBroker
 from hub.ingest.client import HubClient, InMessage
@@ -33,8 +32,7 @@ def _receive_with_hub_client(broker: LocalBroker, client_id: str) -> tuple[HubCl
 
     client = HubClient(BrokerSettings(url=broker.url, client_id=client_id), on_message=on_message)
     client.start()
-    assert client.connected.wait(10)
-    time.sleep(0.2)  # let the SUBSCRIBE sent on connect reach the broker before the publisher does
+    assert client.subscribed.wait(10)
     return client, received
 
 
@@ -59,8 +57,7 @@ def test_bytes_of_a_lost_connection_are_not_parsed_into_the_next(broker: LocalBr
         broker.stop()  # mid-stream or after it: whatever was half read belongs to the old connection
         assert wait_until(lambda: not client.connected.is_set(), 10)
         broker.start()
-        assert wait_until(client.connected.is_set, 30)
-        time.sleep(0.2)
+        assert wait_until(client.subscribed.is_set, 30)
         after = [f"after:{n}".encode() for n in range(50)]
         publish_all(broker.url, [(topic, payload) for payload in after])
         assert wait_until(lambda: [m.payload for m in received][-50:] == after, 20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -90,8 +89,7 @@ def test_an_ack_is_sent_only_on_the_connection_its_message_arrived_on(broker: Lo
     client = HubClient(BrokerSettings(url=broker.url, client_id=f"hub-{site_id}"), on_message=on_message)
     client.start()
     try:
-        assert client.connected.wait(10)
-        time.sleep(0.2)  # let the SUBSCRIBE sent on connect reach the broker before the publisher does
+        assert client.subscribed.wait(10)
         publish_all(broker.url, envelopes(site_id, 1))
         assert arrived.wait(10)
         message = received[0]
