@@ -14,6 +14,7 @@ from edge.nfc_reader.health import Backoff, PollHealth
 from edge.nfc_reader.loop import ReaderLoop
 from tests.nfc.conftest import IDM_A, IDM_B
 from tests.nfc.test_reader import signed_badge
+from tests.waiting import wait_until
 
 
 def test_debouncer_counts_a_held_card_once_and_a_retap_after_the_quiet_period() -> None:
@@ -90,7 +91,7 @@ def test_callback_errors_do_not_stop_the_loop(emulator: TagEmulator, udp_port: i
         emulator.present(IDM_A, None, hold_s=0.3)
         time.sleep(0.5)
         emulator.present(IDM_A, None, hold_s=0.3)
-        time.sleep(0.3)
+        wait_until(lambda: len(calls) == 2, 5, "the second tap")
     finally:
         stop.set()
         thread.join(5)

@@ -48,7 +48,7 @@ def test_malformed_and_foreign_ndef_give_ndef_error_not_a_crash(emulator: TagEmu
     _, recorder = start_loop(debounce_s=0.3)
     text_record = b"".join(ndef.message_encoder([ndef.TextRecord("hello")]))
     emulator.present(IDM_A, b"\xd1\x01\x40T", hold_s=0.4)
-    time.sleep(0.5)
+    assert recorder.wait_for(lambda: len(recorder.taps) == 1)
     emulator.present(IDM_B, text_record, hold_s=0.4)
     assert recorder.wait_for(lambda: len(recorder.taps) == 2)
     (_, broken), (_, foreign) = recorder.taps

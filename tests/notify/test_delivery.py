@@ -16,6 +16,7 @@ from hub.notify import Channel, NotifyWorker, TemplateSet, enqueue
 from hub.store.db import connect
 from hub.store.notify_outbox import claim_due, list_outbox
 from tests.notify.conftest import Receiver
+from tests.waiting import wait_until
 
 CONTEXT = {"visitor": "V-0001", "visitor_name": "张伟", "company": "华东阀门", "rep": "R-007",
            "signals": ["报价", "交期"], "note": "热处理到HRC45，麻烦报价"}  # fmt: skip
@@ -92,9 +93,7 @@ def test_retries_with_backoff_after_500(db_path: str, receiver: Receiver) -> Non
     worker.start(stop)
     try:
         requests = receiver.wait_for(3)
-        deadline = time.time() + 5
-        while time.time() < deadline and list_outbox(connect(db_path))[0]["status"] != "sent":
-            time.sleep(0.02)
+        wait_until(lambda: list_outbox(connect(db_path))[0]["status"] == "sent", 5, "the retried row sent")
     finally:
         stop.set()
     row = list_outbox(connect(db_path))[0]
@@ -141,7 +140,7 @@ def test_interrupted_delivery_after_crash(db_path: str, receiver: Receiver) -> N
     thread = make_worker(db_path, receiver).start(stop)
     try:
         (request,) = receiver.wait_for(1)
-        time.sleep(0.2)
+        wait_until(lambda: all(r["status"] != "sending" for r in list_outbox(conn)), 5, "both rows settled")
     finally:
         stop.set()
         thread.join(2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from hub.settings import HubSettings, load_settings
 from hub.store.db import connect
 from tests.api.tourdata import ADMIN_TOKEN, bearer
 from tests.notify.conftest import Receiver
+from tests.waiting import wait_until
 from tourtrace.config_model import ConfigError
 
 
@@ -37,6 +37,11 @@ def test_settings_errors_have_paths(tmp_path: Path) -> None:
     ]
 
 
+def _counts(client: TestClient) -> tuple[int, int]:
+    counts = client.get("/api/notify", headers=bearer(ADMIN_TOKEN)).json()["counts"]
+    return counts["sent"], counts["failed"]
+
+
 def test_hub_delivers_and_lists(tmp_path: Path, broker: LocalBroker, receiver: Receiver) -> None:
     """The running hub starts the worker: a queued notification arrives and shows as sent in /api/notify."""
     db = str(tmp_path / "hub.sqlite3")
@@ -48,12 +53,8 @@ def test_hub_delivers_and_lists(tmp_path: Path, broker: LocalBroker, receiver: R
         enqueue(conn, "missing", "opportunity", {"visitor": "V-0001"}, "evt-hub-2")
         (request,) = receiver.wait_for(1)
         assert request.headers["idempotency-key"] == "evt-hub-1"
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            listed = client.get("/api/notify", headers=bearer(ADMIN_TOKEN)).json()
-            if listed["counts"]["sent"] == 1 and listed["counts"]["failed"] == 1:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: _counts(client) == (1, 1), 5, "one row sent and one failed")
+        listed = client.get("/api/notify", headers=bearer(ADMIN_TOKEN)).json()
         assert listed["counts"]["sent"] == 1 and listed["counts"]["failed"] == 1
         failed = client.get("/api/notify?status=failed", headers=bearer(ADMIN_TOKEN)).json()["items"]
         assert failed[0]["idempotency_key"] == "evt-hub-2" and "not configured" in failed[0]["last_error"]

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.provisioning.conftest import PlantBroker, Session, cli_add, cli_certs, password_of
+from tests.waiting import wait_until
 from tourtrace.cli import station_cmd
 
 T = "tourtrace/v1/demo"
@@ -120,11 +121,19 @@ def test_removed_station_is_locked_out_after_reload(plant_broker: PlantBroker, s
     assert b.reason is not None and not b.reason.is_failure
 
 
+def _accepts(plant_broker: PlantBroker, username: str, password: str) -> bool:
+    session = Session(username, password)
+    try:
+        return session.connect(plant_broker.plain_port)
+    finally:
+        session.close()
+
+
 def test_station_added_later_gets_in_after_reload(plant_broker: PlantBroker, sessions: list[Session]) -> None:
     d = plant_broker.directory
     cli_add(d, "gate-c")
     plant_broker.reload()
-    time.sleep(0.3)
+    wait_until(lambda: _accepts(plant_broker, "demo.gate-c", password_of(d, "gate-c")), 10, "the reload")
     c = open_session(sessions, plant_broker.plain_port, "demo.gate-c", password_of(d, "gate-c"))
     assert c.reason is not None and not c.reason.is_failure
 

@@ -82,7 +82,7 @@ def test_broker_outage_and_station_sigkill_deliver_every_tap_once_in_order(
     broker.start()
     agent.start()
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 305, 60), agent.log_tail()
-    time.sleep(0.5)
+    assert wait_until(lambda: agent.outbox_depth() == 0, 10)  # the hub has committed all it will get
     assert_exactly_once(hub.db, site_id, {"gate-a": 305}, in_order=True)
     assert wait_until(lambda: agent.outbox_depth() == 0, 10)
 
@@ -152,7 +152,7 @@ def test_hub_sigkill_while_thousands_of_events_arrive_loses_and_duplicates_nothi
     time.sleep(0.5)
     hub.start()
     assert wait_until(lambda: stored_count(hub.db, site_id) >= 3000, 90), hub.log_tail()
-    time.sleep(0.5)
+    assert wait_until(lambda: all(agent.outbox_depth() == 0 for agent in agents), 30)  # all committed and acked
     assert_exactly_once(hub.db, site_id, {agent.station: 1000 for agent in agents})
 
 

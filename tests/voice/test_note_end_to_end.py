@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,15 +12,7 @@ from edge.nfc_reader.badge import Badge, encode_badge_message
 from edge.nfc_reader.emulator import TagEmulator
 from tests.e2e.conftest import RunningHub, hub, site_key, station  # noqa: F401  (fixtures)
 from tests.voice.conftest import GRAMMAR, SpeechMaker
-
-
-def _wait(predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+from tests.waiting import wait_until
 
 
 def test_rep_tap_records_a_note_that_reaches_the_hub(
@@ -40,7 +31,9 @@ def test_rep_tap_records_a_note_that_reaches_the_hub(
     visitor = encode_badge_message(Badge("V-0100", "visitor", None))
     rep = encode_badge_message(Badge("R-007", "rep", None))
     reader.present("0101AABBCCDD0100", visitor, 0.3)
-    assert _wait(lambda: "V-0100" in agent.voice.presence.present())  # the visitor is in the zone
+    wait_until(
+        lambda: "V-0100" in agent.voice.presence.present(), 10, "V-0100 in the zone"
+    )  # the visitor is in the zone
     reader.present("0101AABBCCDD0007", rep, 0.3)
 
     notes = hub.wait_for("/api/notes", lambda n: len(n["items"]) == 1, timeout_s=20)["items"]
@@ -74,7 +67,7 @@ def test_note_button_starts_a_note_for_the_last_rep(
             note={"lang": "ko", "grammar": True, "vocabulary": list(GRAMMAR), "silence_ms": 600, "button_pin": 17},
         )
         reader.present("0101AABBCCDD0200", encode_badge_message(Badge("V-0200", "visitor", None)), 0.3)
-        assert _wait(lambda: "V-0200" in agent.voice.presence.present())
+        wait_until(lambda: "V-0200" in agent.voice.presence.present(), 10, "V-0200 in the zone")
         agent.voice.last_rep = "R-009"
         Device.pin_factory.pin(17).drive_low()  # press
         Device.pin_factory.pin(17).drive_high()
