@@ -93,7 +93,7 @@ def test_tls_with_generated_ca_works_and_wrong_ca_fails(
     other = tmp_path / "other-plant"
     cli_certs(other, "localhost")
     wrong = Session("demo.gate-a", password_of(d, "gate-a")).tls(other / "certs" / "ca.crt")
-    with pytest.raises(ssl.SSLCertVerificationError):
+    with pytest.raises(ssl.SSLCertVerificationError, match="certificate verify failed"):
         wrong.connect(plant_broker.tls_port, host="localhost")
 
 
