@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from gpiozero.pins.mock import MockFactory
 
 from edge.nfc_reader.diagnose import check_kernel_drivers, check_pcscd, check_usb_reader, diagnose_reader
 from edge.nfc_reader.feedback import ERROR_PATTERN, OK_PATTERN, Feedback, FeedbackError, GpioFeedback
+from tests.waiting import wait_until
 
 
 def test_none_backend_records_distinct_ok_and_error_patterns() -> None:
@@ -28,10 +28,15 @@ def test_gpio_backend_drives_buzzer_and_led_pins() -> None:
         feedback = Feedback.from_config("gpio", buzzer_pin=17, led_pin=27)
         assert isinstance(feedback, GpioFeedback)
         feedback.error()
-        time.sleep(ERROR_PATTERN.count * (ERROR_PATTERN.on_s + ERROR_PATTERN.off_s) + 0.2)
-        rises = [state.state for state in feedback.buzzer.pin.states].count(True)
-        led_rises = [state.state for state in feedback.led.pin.states].count(True)
-        assert (rises, led_rises) == (3, 3)
+
+        def rises() -> tuple[int, int]:
+            return tuple([s.state for s in pin.states].count(True) for pin in (feedback.buzzer.pin, feedback.led.pin))
+
+        def done() -> bool:
+            return rises() == (3, 3) and not feedback.buzzer.pin.state and not feedback.led.pin.state
+
+        wait_until(done, 5, "three beeps and flashes, then both off")
+        assert rises() == (3, 3)
         feedback.close()
     finally:
         Device.pin_factory.close()

@@ -139,7 +139,6 @@ def run_chaos(
         total = sum(expected.values())
         drained = wait_until(lambda: all(a.outbox_depth() == 0 for a in stack.agents.values()), 90, 0.2)
         delivered = drained and wait_until(partial(_stored_at_least, stack.hub.db, site, total), 15, 0.2)
-        time.sleep(0.3)
         context = f"seed {seed}, kills {kills}"
         assert delivered, f"trial {trial}: {stored_count(stack.hub.db, site)} of {total} stored ({context})"
         try:
