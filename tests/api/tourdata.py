@@ -14,16 +14,17 @@ from hub.rules.notes_pipeline import NoteAnalyzer
 from hub.settings import HubSettings
 from hub.store.db import open_database
 from protocol import BadgeNdef, Envelope, NoteData, StatusData, TapData, new_ulid
+from protocol.envelope import Data
 from protocol.timefmt import epoch_to_rfc3339
 
 ADMIN_TOKEN = "admin-test-secret"
 BOOT = "6f1c2a4e-3b8d-4e55-9a61-0c1d2e3f4a5b"
 
 
-def envelope(kind: str, station: str, seq: int, at: float, data: object, site: str = "demo") -> Envelope:
+def envelope(kind: str, station: str, seq: int, at: float, data: Data, site: str = "demo") -> Envelope:
     return Envelope(id=new_ulid(int(at * 1000)), kind=kind, site=site, station=station, seq=seq,
                     ts=epoch_to_rfc3339(at), boot=BOOT, mono_ms=int(at * 1000) % 10**9, clock_synced=True,
-                    data=data)  # type: ignore[arg-type]  # fmt: skip
+                    data=data)  # fmt: skip
 
 
 def tap(station: str, zone: str, badge: str, seq: int, at: float, role: str = "visitor") -> Envelope:

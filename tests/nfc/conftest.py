@@ -57,8 +57,11 @@ class Recorder:
             return self.changed.wait_for(predicate, timeout_s)
 
 
+StartLoop = Callable[..., tuple[ReaderLoop, Recorder]]
+
+
 @pytest.fixture
-def start_loop(udp_port: int) -> Iterator[Callable[..., tuple[ReaderLoop, Recorder]]]:
+def start_loop(udp_port: int) -> Iterator[StartLoop]:
     """Start a ReaderLoop on the emulator's port in a thread; stopped and joined after the test."""
     started: list[tuple[threading.Event, threading.Thread]] = []
 

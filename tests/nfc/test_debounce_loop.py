@@ -12,7 +12,7 @@ from edge.nfc_reader.debounce import Debouncer
 from edge.nfc_reader.emulator import TagEmulator
 from edge.nfc_reader.health import Backoff, PollHealth
 from edge.nfc_reader.loop import ReaderLoop
-from tests.nfc.conftest import IDM_A, IDM_B
+from tests.nfc.conftest import IDM_A, IDM_B, StartLoop
 from tests.nfc.test_reader import signed_badge
 from tests.waiting import wait_until
 
@@ -35,7 +35,9 @@ def test_backoff_doubles_and_caps_and_health_needs_consecutive_slow_rounds() -> 
     assert [health.record(s) for s in (0.9, 0.9, 0.1, 0.9, 0.9, 0.9)] == [False] * 5 + [True]
 
 
-def test_held_card_is_one_tap_and_a_retap_after_debounce_is_another(emulator: TagEmulator, start_loop) -> None:
+def test_held_card_is_one_tap_and_a_retap_after_debounce_is_another(
+    emulator: TagEmulator, start_loop: StartLoop
+) -> None:
     _, recorder = start_loop(debounce_s=0.5)
     message = signed_badge("V-0002", "visitor", IDM_A)
     emulator.present(IDM_A, message, hold_s=2.0)
@@ -50,7 +52,7 @@ def test_held_card_is_one_tap_and_a_retap_after_debounce_is_another(emulator: Ta
     assert [tag.uid for _, tag in recorder.taps] == [IDM_A, IDM_A]
 
 
-def test_different_cards_in_a_row_are_separate_taps(emulator: TagEmulator, start_loop) -> None:
+def test_different_cards_in_a_row_are_separate_taps(emulator: TagEmulator, start_loop: StartLoop) -> None:
     _, recorder = start_loop(debounce_s=5.0)
     emulator.present(IDM_A, signed_badge("V-1", "visitor", IDM_A), hold_s=0.3)
     emulator.present(IDM_B, signed_badge("V-2", "visitor", IDM_B), hold_s=0.3)
@@ -58,7 +60,7 @@ def test_different_cards_in_a_row_are_separate_taps(emulator: TagEmulator, start
     assert [tag.badge.badge_id for _, tag in recorder.taps if tag.badge] == ["V-1", "V-2"]
 
 
-def test_loop_survives_the_emulator_going_away_and_coming_back(udp_port: int, start_loop) -> None:
+def test_loop_survives_the_emulator_going_away_and_coming_back(udp_port: int, start_loop: StartLoop) -> None:
     loop, recorder = start_loop(debounce_s=0.2)
     TagEmulator(udp_port).present(IDM_A, signed_badge("V-3", "visitor", IDM_A), hold_s=0.3)
     time.sleep(1.0)
@@ -68,7 +70,7 @@ def test_loop_survives_the_emulator_going_away_and_coming_back(udp_port: int, st
     assert loop.reopens == 0
 
 
-def test_loop_reopens_a_reader_whose_sense_rounds_get_slow(udp_port: int, start_loop) -> None:
+def test_loop_reopens_a_reader_whose_sense_rounds_get_slow(udp_port: int, start_loop: StartLoop) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent_peer:
         silent_peer.bind(("127.0.0.1", udp_port))
         loop, recorder = start_loop(health=PollHealth(slow_s=0.2, strikes=2))

@@ -10,14 +10,14 @@ import ndef
 from edge.nfc_reader.badge import Badge, encode_badge_message, sign, verify
 from edge.nfc_reader.emulator import TagEmulator
 from edge.nfc_reader.source import TagSource
-from tests.nfc.conftest import IDM_A, IDM_B, SITE_KEY
+from tests.nfc.conftest import IDM_A, IDM_B, SITE_KEY, StartLoop
 
 
 def signed_badge(badge_id: str, role: str, idm: str) -> bytes:
     return encode_badge_message(Badge(badge_id, role, sign(SITE_KEY, badge_id, role, idm)))
 
 
-def test_signed_badge_reaches_on_tap_well_under_a_second(emulator: TagEmulator, start_loop) -> None:
+def test_signed_badge_reaches_on_tap_well_under_a_second(emulator: TagEmulator, start_loop: StartLoop) -> None:
     _, recorder = start_loop(debounce_s=1.0)
     presented_at = time.monotonic()
     emulator.present(IDM_A, signed_badge("V-0001", "visitor", IDM_A), hold_s=0.6)
@@ -44,7 +44,7 @@ def test_badge_copied_to_another_tag_fails_verification(emulator: TagEmulator, u
     assert verify(SITE_KEY, tag.badge.badge_id, tag.badge.role, IDM_A, tag.badge.sig)
 
 
-def test_malformed_and_foreign_ndef_give_ndef_error_not_a_crash(emulator: TagEmulator, start_loop) -> None:
+def test_malformed_and_foreign_ndef_give_ndef_error_not_a_crash(emulator: TagEmulator, start_loop: StartLoop) -> None:
     _, recorder = start_loop(debounce_s=0.3)
     text_record = b"".join(ndef.message_encoder([ndef.TextRecord("hello")]))
     emulator.present(IDM_A, b"\xd1\x01\x40T", hold_s=0.4)
@@ -68,7 +68,7 @@ def test_blank_tag_gives_uid_and_ndef_error(emulator: TagEmulator, udp_port: int
     assert (tag.uid, tag.badge, tag.ndef_error) == (IDM_A, None, "empty NDEF message (blank tag)")
 
 
-def test_no_emulator_listening_is_no_tag_and_reader_stays_present(udp_port: int, start_loop) -> None:
+def test_no_emulator_listening_is_no_tag_and_reader_stays_present(udp_port: int, start_loop: StartLoop) -> None:
     with TagSource.from_uri(f"udp:127.0.0.1:{udp_port}") as source:
         started = time.monotonic()
         assert source.read(0.3) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from protocol import (
     AudioRef,
     BadgeNdef,
@@ -14,7 +16,17 @@ from protocol import (
     Word,
 )
 
-COMMON = {
+
+class _Common(TypedDict):
+    site: str
+    station: str
+    ts: str
+    boot: str
+    mono_ms: int
+    clock_synced: bool
+
+
+COMMON: _Common = {
     "site": "demo",
     "station": "gate-injection",
     "ts": "2026-11-23T09:15:02.125+08:00",
@@ -35,7 +47,7 @@ SAMPLES = {
             ndef=BadgeNdef(badge_id="V-0001", role="visitor", sig="9f" * 32),
             reader="udp:127.0.0.1:54321",
         ),
-        **COMMON,  # type: ignore[arg-type]
+        **COMMON,
     ),
     "note": Envelope(
         id="01JDF8P0000000000000000001",
@@ -53,7 +65,7 @@ SAMPLES = {
             words=(Word("这个", 0.12, 0.4, 0.93), Word("阀", 0.4, 0.61, 0.71)),
             audio=AudioRef(sha256="ab" * 32, kept_until="2026-12-23T09:15:07.000+08:00"),
         ),
-        **COMMON,  # type: ignore[arg-type]
+        **COMMON,
     ),
     "status": Envelope(
         id="01JDF8P0000000000000000002",
@@ -72,7 +84,7 @@ SAMPLES = {
             clock_synced=True,
             config_rev=7,
         ),
-        **COMMON,  # type: ignore[arg-type]
+        **COMMON,
     ),
     "config": Envelope(
         id="01JDF8P0000000000000000003",
@@ -86,6 +98,6 @@ SAMPLES = {
             dwell_timeout_s=1800,
             note=NoteSettings(max_s=60, silence_ms=1500, vocabulary=("热处理", "淬火")),
         ),
-        **COMMON,  # type: ignore[arg-type]
+        **COMMON,
     ),
 }

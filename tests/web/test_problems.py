@@ -28,8 +28,9 @@ def test_banner_names_a_broken_rules_file_and_a_lost_broker_and_goes_when_fixed(
     rules.write_text("rules:\n  - name: x\n    when: {event: tap}\n    then: []\n", encoding="utf-8")
     settings = HubSettings(db=str(tmp_path / "hub.sqlite3"), broker=broker.url, admin_token=ADMIN_TOKEN,
                            client_id=f"hub-{site_id}", rules_file=str(rules))  # fmt: skip
-    with TestClient(create_app(settings)) as client:
-        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    app = create_app(settings)
+    with TestClient(app) as client:
+        runtime = app.state.runtime
         assert runtime.client.connected.wait(20)
         login(client, ADMIN_TOKEN)
         shown = _problems(client.get("/board").text)
