@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from edge.agent.config import parse_config
 from edge.agent.runner import Agent
@@ -30,11 +31,12 @@ class RunningHub:
     url: str
     settings: HubSettings
     server: uvicorn.Server
+    app: FastAPI
 
     @property
     def runtime(self) -> HubRuntime:
         """The hub's running parts (ingest writer, receiver link, rules) inside the served app."""
-        runtime = self.server.config.app.state.runtime
+        runtime = self.app.state.runtime
         assert isinstance(runtime, HubRuntime)
         return runtime
 
@@ -74,11 +76,12 @@ def hub(tmp_path: Path, broker: LocalBroker, site_id: str, site_key: tuple[bytes
         ),
         "test",
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     assert wait_for_port(port, 15)
-    running = RunningHub(f"http://127.0.0.1:{port}", settings, server)
+    running = RunningHub(f"http://127.0.0.1:{port}", settings, server, app)
     running.wait_for("/api/health", lambda body: body["broker"]["connected"])
     yield running
     server.should_exit = True

@@ -30,7 +30,8 @@ def test_gpio_backend_drives_buzzer_and_led_pins() -> None:
         feedback.error()
 
         def rises() -> tuple[int, int]:
-            return tuple([s.state for s in pin.states].count(True) for pin in (feedback.buzzer.pin, feedback.led.pin))
+            states = [[s.state for s in pin.states] for pin in (feedback.buzzer.pin, feedback.led.pin)]
+            return states[0].count(True), states[1].count(True)
 
         def done() -> bool:
             return rises() == (3, 3) and not feedback.buzzer.pin.state and not feedback.led.pin.state
