@@ -18,7 +18,7 @@ from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, inser
 from hub.store.notes import add_tag, insert_note, save_analysis
 from hub.store.stations import record_status
 from hub.store.visitors import record_badge_activity
-from hub.store.visits import rebuild_badge, station_rules
+from hub.rules.visits import rebuild_badge, station_rules
 from protocol import BadgeNdef, Envelope, NoteData, StatusData, TapData, new_ulid
 from protocol.timefmt import epoch_to_rfc3339
 

@@ -14,13 +14,13 @@ from hub.ingest.link import ReceiverLink
 from hub.ingest.writer import IngestWriter
 from hub.rules.engine import RulesEngine
 from hub.rules.notes_pipeline import NoteAnalyzer, StaleAnalyses
+from hub.rules.visits import close_timed_out
 from hub.sample import load_sample_data
 from hub.settings import HubSettings
 from hub.store.db import connect, open_database
 from hub.store.events import BatchResult
 from hub.store.stations import known_stations
 from hub.store.tx import transaction
-from hub.store.visits import close_timed_out
 from protocol import Envelope, TapData, Topic
 from protocol.ack import Ack, chunked
 from protocol.badge_sig import verify_badge

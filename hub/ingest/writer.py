@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from hub.ingest.client import InMessage
 from hub.ingest.validate import classify
+from hub.rules.visits import rebuild_badge, station_rules
 from hub.store.db import open_database
 from hub.store.events import (
     BatchResult,
@@ -24,7 +25,6 @@ from hub.store.events import (
 from hub.store.stations import record_status, touch_station
 from hub.store.tx import transaction
 from hub.store.visitors import record_badge_activity
-from hub.store.visits import rebuild_badge, station_rules
 from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
 
 log = logging.getLogger(__name__)

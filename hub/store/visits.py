@@ -1,4 +1,5 @@
-"""Derived visit intervals: rebuilt per badge from the taps table, queried by the API."""
+"""Visit intervals in SQLite: a badge's taps read back, its visits replaced (hub/rules/visits.py rebuilds them), queried
+by the API."""
 
 from __future__ import annotations
 
@@ -7,86 +8,66 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from hub.rules.dwell import StationRules, TapPoint, build_visits
 from hub.store.paging import DEFAULT_LIMIT, decode_cursor, page
 
+# (event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok)
+TapRow = tuple[str, str, str, str, float, str, int, int | None]
+# (site, badge, zone, station, start_event, end_event, start, start_epoch, end, dwell_s, timed_out, sig_ok)
+VisitRow = tuple[str, str, str, str, str, str | None, str, float, str | None, float | None, int, int | None]
 
-def station_rules(conn: sqlite3.Connection, site: str, default_mode: str, default_timeout_s: int) -> StationRules:
-    """Return a lookup of (tap_mode, dwell_timeout_s) per station of a site, with defaults."""
-    settings = {
+
+def station_settings(conn: sqlite3.Connection, site: str) -> dict[str, tuple[str, int]]:
+    """Return (tap_mode, dwell_timeout_s) of every station of a site that has its own settings."""
+    return {
         row[0]: (row[1], int(row[2]))
         for row in conn.execute("SELECT station, tap_mode, dwell_timeout_s FROM station_settings WHERE site=?", (site,))
     }
-    return lambda station: settings.get(station, (default_mode, default_timeout_s))
 
 
-def rebuild_badge(
-    conn: sqlite3.Connection, site: str, badge: str, rules: StationRules, now: float, since: float | None = None
-) -> int:
-    """Rebuild one badge's visits from its taps; return how many were (re)built.
+def rebuild_start(conn: sqlite3.Connection, site: str, badge: str, since: float) -> float:
+    """Return the start of the last visit of a badge that opened before `since` on a tap no other tap of the badge
+    shares a time with (taps at one time are ordered by mono_ms and id, so an earlier one at that time would be read
+    back too); 0.0 when there is none."""
+    anchor = conn.execute(
+        "SELECT v.start_epoch FROM visits v WHERE v.site=? AND v.badge=? AND v.start_epoch < ? AND (SELECT"
+        " COUNT(*) FROM taps t WHERE t.site=v.site AND t.badge=v.badge AND t.ts_epoch=v.start_epoch) = 1"
+        " ORDER BY v.start_epoch DESC LIMIT 1",
+        (site, badge, since),
+    ).fetchone()
+    return float(anchor[0]) if anchor is not None else 0.0
 
-    With `since` (the earliest new tap), only visits from the last one that started before it are rebuilt: the
-    builder's state at a visit's opening tap does not depend on earlier taps, so earlier visits stand. That holds
-    only for an opening tap no other tap of the badge shares a time with (taps at one time are ordered by mono_ms
-    and id, so an earlier one at that time would be read back too), so the anchor is the last such visit.
-    """
-    start = 0.0
-    if since is not None:
-        anchor = conn.execute(
-            "SELECT v.start_epoch FROM visits v WHERE v.site=? AND v.badge=? AND v.start_epoch < ? AND (SELECT"
-            " COUNT(*) FROM taps t WHERE t.site=v.site AND t.badge=v.badge AND t.ts_epoch=v.start_epoch) = 1"
-            " ORDER BY v.start_epoch DESC LIMIT 1",
-            (site, badge, since),
-        ).fetchone()
-        start = anchor[0] if anchor is not None else 0.0
+
+def badge_taps(conn: sqlite3.Connection, site: str, badge: str, start: float) -> list[TapRow]:
+    """Return a badge's taps from `start` on as plain tuples (read on every batch that has one of its taps)."""
     cursor = conn.cursor()
-    cursor.row_factory = None  # plain tuples: a badge's taps are read on every batch that has one
-    rows = cursor.execute(
+    cursor.row_factory = None
+    return cursor.execute(
         "SELECT event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok FROM taps"
         " WHERE site=? AND badge=? AND ts_epoch >= ? AND sig_finding IS NOT 'mismatch'",  # a copy is not the badge
         (site, badge, start),
-    )
-    taps = [
-        TapPoint(event_id, badge, zone, station, ts, ts_epoch, boot, mono_ms, None if sig_ok is None else bool(sig_ok))
-        for event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok in rows
-    ]
-    visits = build_visits(taps, rules, now)
+    ).fetchall()
+
+
+def replace_visits(conn: sqlite3.Connection, site: str, badge: str, start: float, rows: list[VisitRow]) -> None:
+    """Replace a badge's visits from `start` on with these rows (VisitRow)."""
     conn.execute("DELETE FROM visits WHERE site=? AND badge=? AND start_epoch >= ?", (site, badge, start))
     conn.executemany(
         'INSERT INTO visits(site, badge, zone, station, start_event, end_event, start, start_epoch, "end", dwell_s,'
         " timed_out, sig_ok) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        [
-            (
-                site,
-                v.badge,
-                v.zone,
-                v.station,
-                v.start_event,
-                v.end_event,
-                v.start,
-                v.start_epoch,
-                v.end,
-                v.dwell_s,
-                int(v.timed_out),
-                None if v.sig_ok is None else int(v.sig_ok),
-            )
-            for v in visits
-        ],
+        rows,
     )
-    return len(visits)
 
 
-def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> list[str]:
-    """Rebuild badges whose open visit has outlived its station's dwell timeout; return those visits' opening
-    event ids (a badge has at most one open visit, its last, and the rebuild closes it as timed out)."""
-    stale = conn.execute(
-        "SELECT v.site, v.badge, v.start_event FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
-        's.station=v.station WHERE v."end" IS NULL AND ? - v.start_epoch > COALESCE(s.dwell_timeout_s, ?)',
-        (now, default_timeout_s),
-    ).fetchall()
-    for site, badge, _ in stale:
-        rebuild_badge(conn, site, badge, station_rules(conn, site, default_mode, default_timeout_s), now)
-    return [opening for _, _, opening in stale]
+def stale_open_visits(conn: sqlite3.Connection, default_timeout_s: int, now: float) -> list[tuple[str, str, str]]:
+    """Return (site, badge, opening event) of open visits that have outlived their station's dwell timeout."""
+    return [
+        (row[0], row[1], row[2])
+        for row in conn.execute(
+            "SELECT v.site, v.badge, v.start_event FROM visits v LEFT JOIN station_settings s ON s.site=v.site AND "
+            's.station=v.station WHERE v."end" IS NULL AND ? - v.start_epoch > COALESCE(s.dwell_timeout_s, ?)',
+            (now, default_timeout_s),
+        )
+    ]
 
 
 def _visit_row(row: sqlite3.Row, now: float) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import pytest
 from hub.ingest.client import InMessage
 from hub.ingest.writer import IngestWriter
 from hub.rules.dwell import TapPoint, build_visits
+from hub.rules.visits import rebuild_badge, station_rules
 from hub.store.tx import transaction
-from hub.store.visits import rebuild_badge, station_rules
 from protocol import BadgeNdef, Envelope, TapData, new_ulid
 from protocol.timefmt import epoch_to_rfc3339
 

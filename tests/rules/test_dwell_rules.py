@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from hub.rules.engine import parse_rules
+from hub.rules.visits import close_timed_out
 from hub.store.tx import transaction
-from hub.store.visits import close_timed_out
 from tests.api.tourdata import tap
 from tests.rules.conftest import Hub
 

@@ -163,7 +163,7 @@ class RulesEngine:
 
     def derive_timed_out(self, conn: sqlite3.Connection, openings: Iterable[str], now: float) -> None:
         """Apply dwell rules to visits the dwell timeout just closed, given by their opening events (the hub's
-        sweep calls this with what hub.store.visits.close_timed_out returns).
+        sweep calls this with what hub.rules.visits.close_timed_out returns).
 
         A visit closed by a tap is seen by the rules at that tap; one closed by the timeout is the badge's last
         and no later tap may ever show it, so it is judged now, triggered by the tap that opened it. Dwell
