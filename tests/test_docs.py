@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,12 @@ def test_the_cli_doc_covers_every_command_and_flag() -> None:
         assert command in documented, f"docs/cli.md has no section for tourtrace {command}"
         missing = [o for o in options if f"`{o}" not in text]
         assert missing == [], f"docs/cli.md does not document tourtrace {command} {missing}"
+
+
+def test_the_analysis_example_is_what_the_command_prints() -> None:
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    example = re.search(r"`tourtrace analyze '([^']+)'`[^\n]*\n\n```json\n(.*?)\n```", text, re.DOTALL)
+    assert example is not None, "docs/api.md lost its analysis example"
+    result = CliRunner().invoke(app, ["analyze", example.group(1)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == json.loads(example.group(2))
