@@ -123,3 +123,21 @@ def test_the_analysis_example_is_what_the_command_prints() -> None:
     result = CliRunner().invoke(app, ["analyze", example.group(1)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == json.loads(example.group(2))
+
+
+def _yaml_blocks(doc: Path) -> list[str]:
+    return re.findall(r"```yaml\n(.*?)\n```", doc.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def test_the_rules_doc_examples_are_valid_and_its_defaults_are_the_shipped_ones() -> None:
+    from hub.rules.engine import default_rules_path, parse_rules, validate_rules
+
+    blocks = _yaml_blocks(ROOT / "docs" / "rules.md")
+    assert len(blocks) == 2
+    for block in blocks:
+        assert validate_rules(block, "docs/rules.md") == []
+
+    def essence(text: str) -> list[tuple[object, ...]]:
+        return [(r.name, r.when, r.then, r.otherwise) for r in parse_rules(text).rules]
+
+    assert essence(blocks[1]) == essence(default_rules_path().read_text(encoding="utf-8"))
