@@ -61,7 +61,11 @@ def applied_steps(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[str]:
 
 
 def apply_migrations(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[str]:
-    """Apply every step not yet recorded, each in its own transaction; return the names applied now."""
+    """Apply every step not yet recorded, each in its own transaction; return the names applied now.
+
+    Each step is checked again once its transaction holds the write lock, so two processes opening one database
+    at the same moment (the hub and `tourtrace token create`) never apply a step twice.
+    """
     names = [step_name(step) for step in steps]
     if len(set(names)) != len(names):
         raise ValueError(f"migration step names repeat: {names}")
@@ -72,10 +76,13 @@ def apply_migrations(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[st
         if name in done:
             continue
         with transaction(conn):
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone() is not None:
+                continue  # another connection applied it meanwhile
             step(conn)
             conn.execute(
                 "INSERT INTO _migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (name,)
             )
-            conn.execute(f"PRAGMA user_version = {len(done) + len(applied) + 1}")
+            count = conn.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0]
+            conn.execute(f"PRAGMA user_version = {int(count)}")
         applied.append(name)
     return applied

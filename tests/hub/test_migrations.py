@@ -8,11 +8,12 @@ import inspect
 import json
 import sqlite3
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from hub.store import schema
+from hub.store import migrations, schema
 from hub.store.db import open_database
 from hub.store.migrations import Step, apply_migrations, split_statements, step_name
 
@@ -127,3 +128,24 @@ def test_statements_split_where_sqlite_says_they_end() -> None:
     assert conn.execute("SELECT a FROM t").fetchone()[0] == "semi;colon;"
     with pytest.raises(ValueError, match="incomplete SQL statement"):
         list(split_statements("CREATE TABLE u (a TEXT DEFAULT 'open"))
+
+
+def test_two_connections_migrating_one_database_apply_each_step_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "hub.sqlite3"
+    first = sqlite3.connect(path, isolation_level=None, timeout=30)
+    second = sqlite3.connect(path, isolation_level=None, timeout=30)
+    real = migrations.applied_steps
+
+    def stale(conn: sqlite3.Connection, steps: Sequence[Step]) -> list[str]:
+        if conn is first:
+            return real(conn, steps)
+        seen = real(conn, steps)  # the second looks before the first has applied anything ...
+        assert schema.migrate(first) == [step_name(step) for step in schema.MIGRATIONS]  # ... then the first does
+        return seen
+
+    monkeypatch.setattr(migrations, "applied_steps", stale)
+    assert apply_migrations(second, schema.MIGRATIONS) == []
+    assert _schema(second) == _schema(first)
+    assert second.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(schema.MIGRATIONS)
