@@ -5,9 +5,9 @@ never renamed, and its SQL is frozen where it is written (no calls to helpers th
 Databases from before the table existed carry only PRAGMA user_version = N: they have applied the first N
 steps, and are recorded as such on first open.
 
-sqlite-utils is not used for this (nor anywhere): the hub keeps plain autocommit sqlite3 connections with one
-`transaction()` helper, and sqlite-utils' own migrations live in a separate package (sqlite-migrate) built
-around its `Database` wrapper. The runner is the forty lines below.
+sqlite-utils is not a dependency (it was declared but never imported): the hub keeps plain autocommit sqlite3
+connections with one `transaction()` helper, sqlite-utils' migrations live in a separate package (sqlite-migrate)
+built around its own `Database` wrapper and transactions, and this runner is a few dozen lines.
 """
 
 from __future__ import annotations
