@@ -20,6 +20,16 @@ T = TypeVar("T")
 POLL_S = 0.02
 
 
+def holds_within(predicate: Callable[[], object], timeout_s: float, interval_s: float = POLL_S) -> bool:
+    """Poll `predicate` until it holds or `timeout_s` passes; return whether it held."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return bool(predicate())
+
+
 def wait_until(predicate: Callable[[], T], timeout: float = 10.0, what: str = "condition") -> T:
     """Poll `predicate` until it returns something truthy and return that; fail the test after `timeout` s."""
     deadline = time.monotonic() + timeout

@@ -12,7 +12,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from edge.agent.clock import boot_id, mono_ms
 from edge.agent.outbox import Outbox
 from firmware_config.local_broker import free_port
 from protocol import BadgeNdef, Envelope, TapData, new_ulid, now_rfc3339
+from tests.waiting import holds_within as wait_until  # the boolean form: assert wait_until(…), log_tail()
 
 TOKEN = "reliability-admin-token"
 LAUNCH = (
@@ -42,16 +42,6 @@ LAUNCH = (
 def tourtrace_argv(*args: str) -> list[str]:
     """Return the argv that runs `tourtrace ARGS…` with this interpreter (the venv's, locally and in CI)."""
     return [sys.executable, "-c", LAUNCH, *args]
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float, interval_s: float = 0.1) -> bool:
-    """Poll predicate until it holds or timeout_s passes; return whether it held."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return predicate()
 
 
 @dataclass
