@@ -15,8 +15,10 @@ from hub.rules.analysis.phrases import compile_phrases, expand
 
 def test_phrase_patterns_alternatives_optional_parts_and_gaps() -> None:
     pattern = compile_phrases(["{什么时候|几天}…{交货|发货}", "有{一|}家厂"])
-    assert pattern.search("他们几天能发货").group(0) == "几天能发货"
-    assert pattern.search("台州有家厂").group(0) == "有家厂"
+    assert [m.group(0) for m in (pattern.search("他们几天能发货"), pattern.search("台州有家厂")) if m] == [
+        "几天能发货",
+        "有家厂",
+    ]
     assert pattern.search("什么时候来厂里") is None
     assert expand("{核|算}{个|}价") == ["核个价", "核价", "算个价", "算价"]
     assert expand("{什么时候}…交货") == []

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
 from hub.notify import enqueue
+from hub.notify.config import ChannelSettings
 from hub.settings import HubSettings, load_settings
 from hub.store.db import connect
 from tests.api.tourdata import ADMIN_TOKEN, bearer
@@ -45,8 +46,9 @@ def _counts(client: TestClient) -> tuple[int, int]:
 def test_hub_delivers_and_lists(tmp_path: Path, broker: LocalBroker, receiver: Receiver) -> None:
     """The running hub starts the worker: a queued notification arrives and shows as sent in /api/notify."""
     db = str(tmp_path / "hub.sqlite3")
+    crm = ChannelSettings(kind="crm", url=receiver.url("/crm"), secret="s")
     settings = HubSettings(db=db, broker=broker.url, admin_token=ADMIN_TOKEN, client_id="hub-notify-test",
-                           notify={"crm": {"kind": "crm", "url": receiver.url("/crm"), "secret": "s"}})  # fmt: skip
+                           notify={"crm": crm})  # fmt: skip
     with TestClient(create_app(settings)) as client:
         conn = connect(db)
         enqueue(conn, "crm", "opportunity", {"visitor": "V-0001"}, "evt-hub-1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ def certs(directory: Path, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def files(directory: Path) -> tuple[str, dict[str, object], dict[str, object]]:
+def files(directory: Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
     conf = (directory / "mosquitto" / "tourtrace.conf").read_text()
     hub = yaml.safe_load((directory / "hub" / "hub.yaml").read_text())
     station = yaml.safe_load((directory / "stations" / "gate-a.yaml").read_text())
