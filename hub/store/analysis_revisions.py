@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.store.library import create_library_tables
-
 _STALE = (
     "FROM events e LEFT JOIN note_analyses a ON a.note_id = e.id"
     " WHERE e.kind = 'note' AND (a.revision IS NULL OR a.revision != ?)"
@@ -28,13 +26,11 @@ class StaleNote:
 
 def count_stale(conn: sqlite3.Connection, revision: str) -> int:
     """Return how many stored notes have no analysis of this revision."""
-    create_library_tables(conn)
     return int(conn.execute(f"SELECT count(*) {_STALE}", (revision,)).fetchone()[0])
 
 
 def stale_notes(conn: sqlite3.Connection, revision: str, after: int, limit: int) -> list[StaleNote]:
     """Return up to limit notes without an analysis of this revision, in storage order from rowid `after` on."""
-    create_library_tables(conn)
     rows = conn.execute(
         f"SELECT e.id, e.body, a.result, e.rowid {_STALE} AND e.rowid > ? ORDER BY e.rowid LIMIT ?",
         (revision, after, limit),
