@@ -48,7 +48,7 @@ def test_non_ascii_credentials_are_wrong_credentials(target: Target) -> None:
     assert (
         target.call("GET", "/api/notes", token=None, headers={"Cookie": "tt_session=ü.ü".encode()}).status_code == 401
     )
-    response = httpx.get(f"{target.url}/board", headers={"Cookie": "tt_session=ü.ü".encode()}, follow_redirects=False)
+    response = httpx.get(f"{target.url}/board", headers={b"Cookie": "tt_session=ü.ü".encode()}, follow_redirects=False)
     assert response.status_code == 303
     assert httpx.post(f"{target.url}/login", data={"token": "ключ"}).status_code == 401
     target.reads_work()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
+from hub.notify.config import ChannelSettings
 from hub.settings import HubSettings
 from tests.api.tourdata import bearer
 from tests.notify.conftest import Receiver
@@ -26,7 +27,7 @@ def test_note_text_and_visitor_names_make_no_markdown(
 ) -> None:
     settings = HubSettings(db=str(tmp_path / "hub.sqlite3"), broker=broker.url, admin_token=TOKEN,
                            client_id=f"hub-{site_id}",
-                           notify={"sales": {"kind": "wecom", "url": receiver.url("/wecom")}})  # fmt: skip
+                           notify={"sales": ChannelSettings(kind="wecom", url=receiver.url("/wecom"))})  # fmt: skip
     with TestClient(create_app(settings)) as client:
         assert wait_until(lambda: client.get("/api/health").json()["broker"]["connected"], 20)
         badge = {"badge_id": "V-MD", "role": "visitor", "name": "[点我领奖](http://evil.example) **急**"}

@@ -111,8 +111,10 @@ def test_a_note_stamped_year_one_starts_no_timer_that_is_already_due(target: Tar
     target.reads_work()
 
 
-HOSTILE_VALUES = st.sampled_from([2**63, -(2**63) - 1, 10**30, float("nan"), float("inf"), -float("inf"), "x\n",
-                                  "\x00", "\u2028", "\u202e", None, [], {}, True, "", "a" * 300, 1.5, -1])  # fmt: skip
+HOSTILE_VALUES: st.SearchStrategy[Any] = st.sampled_from(
+    [2**63, -(2**63) - 1, 10**30, float("nan"), float("inf"), -float("inf"), "x\n",
+     "\x00", "\u2028", "\u202e", None, [], {}, True, "", "a" * 300, 1.5, -1]
+)  # fmt: skip
 FIELDS = st.sampled_from(["v", "id", "kind", "site", "station", "seq", "ts", "boot", "mono_ms", "clock_synced",
                           "data.uid", "data.zone", "data.tag_type", "data.reader", "data.ndef", "data.ndef.badge_id",
                           "data.ndef.role", "data.ndef.sig", "data.extra"])  # fmt: skip
