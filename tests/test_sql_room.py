@@ -20,8 +20,6 @@ NOT_YET_MOVED = {
     "hub/api/routes_fleet.py",  # history engineer: fleet reads -> hub/store
     "hub/web/derived.py",  # history engineer: the second notes/tags reader -> hub/store/notes.py
     "hub/web/views.py",  # history engineer
-    "hub/rules/engine/apply.py",  # sales engineer
-    "hub/rules/engine/facts.py",  # sales engineer
     "hub/rules/notes_pipeline.py",  # analysis engineer
 }
 
