@@ -141,3 +141,15 @@ def test_the_rules_doc_examples_are_valid_and_its_defaults_are_the_shipped_ones(
         return [(r.name, r.when, r.then, r.otherwise) for r in parse_rules(text).rules]
 
     assert essence(blocks[1]) == essence(default_rules_path().read_text(encoding="utf-8"))
+
+
+def test_every_route_of_the_hub_is_in_the_api_doc(tmp_path: Path) -> None:
+    from hub.app import create_app
+    from hub.settings import HubSettings
+
+    app = create_app(HubSettings(db=str(tmp_path / "hub.sqlite3"), admin_token="doc-test"))
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    routes = [(m.upper(), path) for path, ops in app.openapi()["paths"].items() for m in ops]
+    assert len(routes) > 30
+    missing = [f"{m} {path}" for m, path in routes if f"`{m} {path}`" not in text]
+    assert missing == [], "routes docs/api.md does not describe"
