@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
@@ -57,7 +57,7 @@ def envelopes(site: str, count: int, stations: int = 3, badges: int = 50) -> lis
     return messages
 
 
-def queue_for(url: str, client_id: str, topic_filter: str, protocol: int = mqtt.MQTTv5) -> None:
+def queue_for(url: str, client_id: str, topic_filter: str, protocol: MQTTProtocolVersion = mqtt.MQTTv5) -> None:
     """Create a persistent MQTT session (v5 or 3.1.1) subscribed at QoS 1, then leave so the broker queues for it."""
     client = _client(client_id, protocol=protocol)
     done = threading.Event()
@@ -77,7 +77,7 @@ def drain_bare(
     count: int,
     timeout_s: float = 600,
     client_class: type[mqtt.Client] = mqtt.Client,
-    protocol: int = mqtt.MQTTv5,
+    protocol: MQTTProtocolVersion = mqtt.MQTTv5,
 ) -> float:
     """Reconnect a queued session with plain paho (auto PUBACK) and return seconds from first to last message."""
     client = _client(client_id, client_class, protocol)
@@ -123,13 +123,15 @@ def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> floa
     raise RuntimeError(f"hub stored {seen} of {count}")
 
 
-def _client(client_id: str, client_class: type[mqtt.Client] = mqtt.Client, protocol: int = mqtt.MQTTv5) -> mqtt.Client:
+def _client(
+    client_id: str, client_class: type[mqtt.Client] = mqtt.Client, protocol: MQTTProtocolVersion = mqtt.MQTTv5
+) -> mqtt.Client:
     if protocol == mqtt.MQTTv5:
         return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
     return client_class(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol, clean_session=False)
 
 
-def _connect(client: mqtt.Client, url: str, protocol: int) -> None:
+def _connect(client: mqtt.Client, url: str, protocol: MQTTProtocolVersion) -> None:
     parts = urlsplit(url)
     if protocol != mqtt.MQTTv5:
         client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)

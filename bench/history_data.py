@@ -12,13 +12,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hub.rules.visits import rebuild_badge, station_rules
 from hub.store.badges import Badge, upsert_badge
 from hub.store.db import open_database
 from hub.store.events import BatchResult, DeadLetter, insert_dead_letters, insert_event, record_event_counts
 from hub.store.notes import add_tag, insert_note, save_analysis
 from hub.store.stations import record_status
 from hub.store.visitors import record_badge_activity
-from hub.rules.visits import rebuild_badge, station_rules
 from protocol import BadgeNdef, Envelope, NoteData, StatusData, TapData, new_ulid
 from protocol.timefmt import epoch_to_rfc3339
 

@@ -29,7 +29,6 @@ SHARED = [p for p in (ROOT / "tourtrace").glob("*.py")]
 NOT_YET_MOVED = {
     ("hub/store/library.py", "hub.rules.analysis.library"),  # the Library type and its file formats ...
     ("hub/store/library.py", "hub.plain_yaml"),  # ... (YAML/XLSX belong beside the type, not in the store)
-    ("hub/api/routes_export.py", "hub.web.derived"),  # history engineer: one notes/tags reader in hub/store
 }
 
 

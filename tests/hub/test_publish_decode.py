@@ -12,7 +12,7 @@ from paho.mqtt.properties import Properties
 
 from hub.ingest import publish_decode
 
-STOCK = publish_decode._STOCK  # paho's own decoder, kept by the module
+STOCK = publish_decode._STOCK  # noqa: SLF001 (paho's own decoder, kept by the module)
 
 
 def _packet_bytes(topic: bytes, qos: int, mid: int, props: bytes, payload: bytes) -> bytes:
