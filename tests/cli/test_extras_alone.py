@@ -126,7 +126,7 @@ def test_edge_extra_alone_runs_doctor_and_a_station(
 
     statuses: list[bytes] = []
     listener = connect(broker.url)
-    listener.on_message = lambda _client, _userdata, message: statuses.append(message.payload)
+    listener.on_message = lambda _client, _userdata, message: statuses.append(bytes(message.payload))
     listener.subscribe(f"tourtrace/v1/{site_id}/gate-a/status", qos=1)
     try:
         with (tmp_path / "agent.log").open("wb") as log:

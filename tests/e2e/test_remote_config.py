@@ -75,7 +75,7 @@ def test_a_pushed_config_the_station_cannot_save_is_neither_applied_nor_reported
     agent.pushed.path.mkdir(parents=True)  # the rename over it fails like a full or read-only card would
     url = f"{hub.url}/api/stations/{site_id}/gate-injection/config"
     assert httpx.put(url, json=CONFIG, headers=AUTH).status_code == 200
-    assert _wait(lambda: agent.health.error.startswith("cannot save pushed config rev 1"))
+    wait_until(lambda: agent.health.error.startswith("cannot save pushed config rev 1"), what="the save error reported")
     assert agent.health.config_rev == 0 and agent.config.zone == "injection"
     stations = hub.wait_for("/api/stations", lambda s: bool(s) and "cannot save" in s[0]["status"].get("error", ""))
     assert stations[0]["config_rev"] != 1

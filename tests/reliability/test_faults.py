@@ -81,7 +81,7 @@ def _reader_present_since(hub: HubProcess, station: str, moment: datetime) -> bo
     """Whether a status the station sent after `moment` says its reader is present (not a dead agent's status)."""
     item = _station_status(hub, station)
     sent = item.get("status_ts")
-    return bool(sent) and datetime.fromisoformat(sent) > moment and item.get("reader") == "present"
+    return isinstance(sent, str) and datetime.fromisoformat(sent) > moment and item.get("reader") == "present"
 
 
 def _fill_station_disk(hub: HubProcess, tap: Callable[[int], None]) -> int:

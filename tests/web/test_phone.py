@@ -169,7 +169,7 @@ def on_path(path: str) -> Callable[[str], bool]:
 
 
 def layout(tab: Any) -> dict[str, float]:
-    return tab.evaluate(  # type: ignore[no-any-return]
+    return tab.evaluate(
         """() => ({scroll: document.documentElement.scrollWidth, width: window.innerWidth,
                    height: window.innerHeight, h1: document.querySelector('h1').getBoundingClientRect().bottom})"""
     )
@@ -177,7 +177,7 @@ def layout(tab: Any) -> dict[str, float]:
 
 def short_targets(tab: Any, selector: str) -> list[str]:
     """Return the visible elements matching selector that are less than 44 px tall (as 'text: height')."""
-    return tab.evaluate(  # type: ignore[no-any-return]
+    return tab.evaluate(
         """(selector) => [...document.querySelectorAll(selector)]
              .filter((el) => el.offsetParent !== null)
              .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])
