@@ -23,8 +23,15 @@ class SiteTime:
         self.zone: tzinfo | None = ZoneInfo(zone) if zone else None  # None: the host's zone at each instant
 
     def convert(self, text: str) -> str:
-        """Return the same instant in the site's zone, milliseconds and offset."""
-        return format_rfc3339(parse_rfc3339(text).astimezone(self.zone))
+        """Return the same instant in the site's zone, milliseconds and offset; as stored when it has none there.
+
+        A station's clock can be anywhere (year 1 or 9999 are valid RFC 3339); shifting such a time into the site's
+        zone can leave datetime's range, and one odd stamp must not turn a whole list into a 500.
+        """
+        try:
+            return format_rfc3339(parse_rfc3339(text).astimezone(self.zone))
+        except (OverflowError, ValueError):
+            return text
 
     def localize(self, value: Any) -> Any:
         """Return value with every RFC 3339 string inside (dict values, list items) in the site's zone."""

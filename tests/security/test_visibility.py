@@ -5,7 +5,6 @@ badge name anyone present or dictating (19.5c, 21.3)."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from protocol import Topic
 from tests.e2e.conftest import RunningHub
 from tests.reliability.harness import wait_until
 from tests.security.conftest import Target, register, tap_body, token_for
+from tests.waiting import wait_reader_present
 
 SITE = "sec-scope"
 
@@ -65,7 +65,7 @@ def test_a_station_never_lets_an_unsigned_or_copied_badge_name_anyone(
 ) -> None:
     key = site_key[0]
     agent, reader = station("injection", site_key_file=str(site_key[1]), debounce_s=0.2)
-    time.sleep(0.5)  # the emulated reader comes up (as in tests/e2e)
+    wait_reader_present(agent)
     copied_rep = Badge("R-007", "rep", sign(key, "R-007", "rep", "0101AABBCCDD0007"))
     reader.present("0101AABBCCDD0999", encode_badge_message(copied_rep), 0.3)  # signed for another tag
     reader.present("0101AABBCCDD0888", encode_badge_message(Badge("V-0042", "visitor", None)), 0.3)  # phone-written
