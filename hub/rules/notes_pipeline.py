@@ -6,7 +6,6 @@ revision are recomputed in the background, and the tags they showed follow the n
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -33,22 +32,11 @@ from hub.store.db import connect
 from hub.store.events import BatchResult
 from hub.store.library import RecomputeReport, load_library, recompute_note_analyses
 from hub.store.notes import insert_note, save_analysis
-from hub.store.tx import transaction
+from hub.store.stations import station_zone
+from hub.store.tx import savepoint, transaction
 from protocol import Envelope, NoteData
 
 log = logging.getLogger(__name__)
-
-
-def station_zone(conn: sqlite3.Connection, site: str, station: str) -> str | None:
-    """Return the zone a station reported in its status, else the zone of its latest tap."""
-    row = conn.execute("SELECT status FROM stations WHERE site=? AND station=?", (site, station)).fetchone()
-    zone = json.loads(row[0]).get("zone") if row else None
-    if zone:
-        return str(zone)
-    tap = conn.execute(
-        "SELECT zone FROM taps WHERE site=? AND station=? ORDER BY ts_epoch DESC LIMIT 1", (site, station)
-    ).fetchone()
-    return None if tap is None else str(tap[0])
 
 
 class NoteAnalyzer:
@@ -230,14 +218,11 @@ class StaleAnalyses:
     @staticmethod
     def _follow_tags(conn: sqlite3.Connection, rules: RulesEngine, note_id: str) -> None:
         """Follow one note's tags all or nothing; a rule that fails leaves its tags as they were."""
-        conn.execute("SAVEPOINT follow_tags")
         try:
-            follow_tags(conn, rules, note_id)
+            with savepoint(conn, "follow_tags"):
+                follow_tags(conn, rules, note_id)
         except Exception:
-            conn.execute("ROLLBACK TO follow_tags")
             log.exception("rules failed on recomputed note %s; its tags are left as they were", note_id)
-        finally:
-            conn.execute("RELEASE follow_tags")
 
 
 def recompute_all(conn: sqlite3.Connection, analyzer: NoteAnalyzer, rules: RulesEngine | None) -> RecomputeReport:

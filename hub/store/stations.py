@@ -93,3 +93,15 @@ def retire_station(conn: sqlite3.Connection, site: str, station: str, retired: b
         "UPDATE stations SET retired_at=? WHERE site=? AND station=?", (at if retired else None, site, station)
     )
     return cursor.rowcount > 0
+
+
+def station_zone(conn: sqlite3.Connection, site: str, station: str) -> str | None:
+    """Return the zone a station reported in its status, else the zone of its latest tap."""
+    row = conn.execute("SELECT status FROM stations WHERE site=? AND station=?", (site, station)).fetchone()
+    zone = json.loads(row[0]).get("zone") if row else None
+    if zone:
+        return str(zone)
+    tap = conn.execute(
+        "SELECT zone FROM taps WHERE site=? AND station=? ORDER BY ts_epoch DESC LIMIT 1", (site, station)
+    ).fetchone()
+    return None if tap is None else str(tap[0])
