@@ -12,12 +12,16 @@ reads `_sock`, and leans on `loop_read`'s contract (one call per readable socket
 
 Batched PUBACKs. paho's public `ack()` queues one packet and wakes its network thread once per message; for a
 committed batch the PUBACKs go through `_packet_queue` as one write (same bytes on the wire, one wake-up).
+
+PUBLISH decoding. hub/ingest/publish_decode.py replaces paho's private `_packet.decode_publish` in the receiver
+process and builds `_packet.PublishPacket` itself; this module is where that private module is reached.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import PUBACK
@@ -27,6 +31,20 @@ CHUNK = 65536
 
 # The private paho members this module depends on, checked by the test against the installed paho.
 RELIED_ON = ("_sock_recv", "_sock", "_packet_queue")
+
+# paho's private PUBLISH decoding module and the two names of it publish_decode uses (None on another paho).
+PAHO_PACKET = mqtt._packet  # noqa: SLF001 (private to paho-mqtt, pinned >=2.1,<2.3: its PUBLISH decoder)
+STOCK_DECODE_PUBLISH: Callable[..., Any] | None = getattr(PAHO_PACKET, "decode_publish", None)
+PUBLISH_PACKET: Callable[..., Any] | None = getattr(PAHO_PACKET, "PublishPacket", None)
+
+
+def replace_decode_publish(decode: Callable[..., Any]) -> bool:
+    """Make every paho client of this process decode PUBLISH with `decode`; False (nothing changed) on a paho
+    without the decoder or packet type it stands in for."""
+    if STOCK_DECODE_PUBLISH is None or PUBLISH_PACKET is None:
+        return False
+    PAHO_PACKET.decode_publish = decode
+    return True
 
 
 class ChunkedReadClient(mqtt.Client):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import struct
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import PUBACK
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.ingest.paho_internals import RELIED_ON, ChunkedReadClient
+from hub.ingest.paho_internals import PUBLISH_PACKET, RELIED_ON, STOCK_DECODE_PUBLISH, ChunkedReadClient
 from tests.pinned import assert_installed_within_pin
 
 
@@ -38,3 +40,36 @@ def test_batched_pubacks_are_the_bytes_paho_would_send_one_by_one() -> None:
     queued_batch = b"".join(p["packet"] for p in batched._out_packet)  # noqa: SLF001
     queued_single = b"".join(p["packet"] for p in single._out_packet)  # noqa: SLF001
     assert queued_batch == queued_single == b"".join(struct.pack("!BBH", PUBACK, 2, m) for m in (1, 2, 65535))
+
+
+def _private_paho_touches(path: Path) -> list[str]:
+    """Imports of a private paho module, and any `<x>._packet`-style reach into one, in a Python file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("paho"):
+            names = [*(node.module or "").split("."), *(alias.name for alias in node.names)]
+            if any(name.startswith("_") for name in names):
+                found.append(f"{node.lineno}: from {node.module} import …")
+        elif isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name.startswith("paho") and any(p.startswith("_") for p in a.name.split("."))]  # fmt: skip
+        elif isinstance(node, ast.Attribute) and node.attr == "_packet":
+            found.append(f"{node.lineno}: ._packet")
+    return found
+
+
+def test_only_the_adapter_touches_a_private_paho_module() -> None:
+    hub = Path(__file__).resolve().parents[2] / "hub"
+    touches = {
+        str(path.relative_to(hub.parent)): hits
+        for path in sorted(hub.rglob("*.py"))
+        if path.name != "paho_internals.py" and (hits := _private_paho_touches(path))
+    }
+    assert touches == {}, "reach paho's private parts through hub/ingest/paho_internals.py"
+    assert _private_paho_touches(hub / "ingest" / "paho_internals.py") != []  # the scanner does see one
+
+
+def test_the_publish_decoder_paho_has_is_the_one_publish_decode_replaces() -> None:
+    assert STOCK_DECODE_PUBLISH is not None and PUBLISH_PACKET is not None, "paho changed: revisit publish_decode"
+    assert list(inspect.signature(STOCK_DECODE_PUBLISH).parameters)[:3] == ["header", "packet", "protocol"]
+    assert "properties" in getattr(PUBLISH_PACKET, "_fields", ())

@@ -5,14 +5,14 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from paho.mqtt import _packet
 from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hub.ingest import publish_decode
+from hub.ingest.paho_internals import PUBLISH_PACKET, STOCK_DECODE_PUBLISH
 
-STOCK = publish_decode._STOCK  # noqa: SLF001 (paho's own decoder, kept by the module)
+STOCK = STOCK_DECODE_PUBLISH  # paho's own decoder, kept by the paho adapter
 
 
 def _packet_bytes(topic: bytes, qos: int, mid: int, props: bytes, payload: bytes) -> bytes:
@@ -20,7 +20,7 @@ def _packet_bytes(topic: bytes, qos: int, mid: int, props: bytes, payload: bytes
 
 
 def test_paho_still_has_the_decoder_we_replace() -> None:
-    assert STOCK is not None and hasattr(_packet, "PublishPacket"), "paho changed: revisit hub/ingest/publish_decode"
+    assert STOCK is not None and PUBLISH_PACKET is not None, "paho changed: revisit hub/ingest/publish_decode"
 
 
 @pytest.mark.parametrize(("qos", "retain", "dup"), list(itertools.product((0, 1, 2), (0, 1), (0, 1))))
