@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from hub.rules.analysis import default_library
+from hub.rules.stored_library import load_library, save_library
 from hub.store.badges import Badge, upsert_badge
-from hub.store.library import load_library, save_library
 from hub.store.tx import transaction
 
 SAMPLE_BADGES = (

@@ -13,8 +13,9 @@ from hub.auth.principal import Principal, require_token
 from hub.auth.roles import require_role
 from hub.rules.analysis import default_library
 from hub.rules.analysis.library import Library, LibraryError
+from hub.rules.analysis.library_files import library_from_yaml, library_to_xlsx, library_to_yaml
+from hub.rules.stored_library import load_library, save_library
 from hub.store.audit import record_change
-from hub.store.library import library_from_yaml, library_to_xlsx, library_to_yaml, load_library, save_library
 from hub.store.tx import transaction
 
 router = APIRouter()

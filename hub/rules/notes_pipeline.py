@@ -19,6 +19,7 @@ from hub.rules.analysis import ANALYSIS_VERSION, AnalysisContext, analyze, load_
 from hub.rules.engine import Action, RulesEngine
 from hub.rules.engine.apply import apply_actions
 from hub.rules.engine.facts import stored_event
+from hub.rules.stored_library import load_library
 from hub.store.analysis_revisions import (
     StaleNote,
     count_stale,
@@ -30,7 +31,7 @@ from hub.store.analysis_revisions import (
 )
 from hub.store.db import connect
 from hub.store.events import BatchResult
-from hub.store.library import RecomputeReport, load_library, recompute_note_analyses
+from hub.store.library import RecomputeReport, recompute_note_analyses
 from hub.store.notes import insert_note, save_analysis
 from hub.store.stations import station_zone
 from hub.store.tx import savepoint, transaction

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from hub.rules.analysis import default_library
-from hub.store.library import write_library_file
+from hub.rules.analysis.library_files import write_library_file
 from tourtrace.cli.main import app
 
 runner = CliRunner()

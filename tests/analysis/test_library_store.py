@@ -10,19 +10,17 @@ import pytest
 
 from hub.rules.analysis import analyze, default_library
 from hub.rules.analysis.library import Library, LibraryError
-from hub.store.db import open_database
-from hub.store.library import (
-    get_note_analysis,
+from hub.rules.analysis.library_files import (
     library_from_xlsx,
     library_from_yaml,
     library_to_xlsx,
     library_to_yaml,
-    load_library,
     read_library_file,
-    recompute_note_analyses,
-    save_library,
     write_library_file,
 )
+from hub.rules.stored_library import load_library, save_library
+from hub.store.db import open_database
+from hub.store.library import get_note_analysis, load_library_data, recompute_note_analyses
 
 
 @pytest.fixture
@@ -35,6 +33,8 @@ def test_seed_library_round_trips_through_sqlite(conn) -> None:
     assert load_library(conn) is None
     save_library(conn, seed)
     assert load_library(conn) == seed
+    assert load_library_data(conn) == json.loads(json.dumps(seed.to_dict()))  # the store keeps plain data
+    assert conn.execute("SELECT value FROM library_meta WHERE key = 'revision'").fetchone()[0] == seed.revision()
     save_library(conn, seed)
     assert conn.execute("SELECT count(*) FROM library_cards").fetchone()[0] == len(seed.cards)
 

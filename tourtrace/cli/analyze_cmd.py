@@ -23,7 +23,7 @@ def _print(data: Any) -> None:
 
 def _library_or_fail(path: Path) -> Any:
     from hub.rules.analysis.library import LibraryError
-    from hub.store.library import read_library_file
+    from hub.rules.analysis.library_files import read_library_file
 
     try:
         return read_library_file(path)
@@ -48,10 +48,11 @@ def _settings_or_fail(config: Path | None) -> HubSettings | None:
 def _with_db(
     db: Path | None, settings: HubSettings | None, library_file: Path | None, recompute: bool, export: Path | None
 ) -> None:
+    from hub.rules.analysis.library_files import write_library_file
     from hub.rules.engine import RulesEngine
     from hub.rules.notes_pipeline import NoteAnalyzer, recompute_all
+    from hub.rules.stored_library import load_library, save_library
     from hub.store.db import open_database
-    from hub.store.library import load_library, save_library, write_library_file
 
     if db is None:
         raise _fail("--recompute, --import-library and --export-library need --db PATH (or --config hub.yaml)")

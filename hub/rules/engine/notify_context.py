@@ -8,7 +8,7 @@ from typing import Any
 
 from hub.rules.analysis.context import default_library
 from hub.rules.engine.model import Action
-from hub.store.library import load_library
+from hub.rules.stored_library import load_library
 
 SIGNAL_LABELS = {"quote": "报价", "lead_time": "交期", "sample": "样品", "competitor": "竞品", "budget": "预算"}
 
