@@ -20,6 +20,7 @@ from hub.settings import HubSettings
 from hub.store.db import connect, open_database
 from hub.store.events import BatchResult
 from hub.store.stations import known_stations
+from hub.store.tokens import prune_sessions
 from hub.store.tx import transaction
 from protocol import Envelope, TapData, Topic
 from protocol.ack import Ack, chunked
@@ -27,6 +28,7 @@ from protocol.badge_sig import verify_badge
 from tourtrace.sdnotify import feed_watchdog_while, notify_ready, notify_stopping
 
 log = logging.getLogger(__name__)
+SESSION_PRUNE_EVERY_S = 600.0  # the hub's sweep drops ended browser sessions this often (logins prune too)
 
 
 def load_site_keys(settings: HubSettings) -> dict[str, bytes]:
@@ -151,6 +153,8 @@ class HubRuntime:
         return "ok" if verify_badge(key, ndef.badge_id, ndef.role, envelope.data.uid, ndef.sig) else "mismatch"
 
     def _sweep_timeouts(self) -> None:
+        """Every 10 s close timed-out visits; every SESSION_PRUNE_EVERY_S drop the browser sessions that ended."""
+        pruned_at = float("-inf")
         while not self.stop_event.wait(10.0):
             try:
                 now = time.time()
@@ -159,6 +163,17 @@ class HubRuntime:
                     self.rules.derive_timed_out(conn, closed, now)
             except Exception:
                 log.exception("dwell-timeout sweep failed")
+            if time.monotonic() - pruned_at >= SESSION_PRUNE_EVERY_S:
+                pruned_at = time.monotonic()
+                self._prune_sessions()
+
+    def _prune_sessions(self) -> None:
+        try:
+            with closing(connect(self.settings.db)) as conn:
+                if pruned := prune_sessions(conn, time.time()):
+                    log.info("pruned %d ended browser sessions", pruned)
+        except Exception:
+            log.exception("pruning ended browser sessions failed")
 
     def start(self) -> None:
         """Start ingest before connecting, so nothing received is left waiting for a writer."""

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 
 from fastapi import Request
@@ -27,6 +28,7 @@ from hub.store.tokens import (
     find_token,
     hash_token,
     hub_secret,
+    prune_sessions,
     renew_session,
     revoke_secret,
 )
@@ -69,6 +71,7 @@ def login(db_path: str, admin_token: str | None, credential: str) -> str | None:
                 return None
             principal, parent = Caller(row["name"], row["role"], row["rep_badge"], row["id"]), row["id"]
         badge = principal.rep_badge if isinstance(principal, Caller) else None
+        prune_sessions(conn, time.time())  # logins add rows: drop the ones that ended before adding one
         _, secret = create_token(conn, principal.name, principal.role, principal.name, badge, "session",
                                  SESSION_IDLE_S, parent)  # fmt: skip
         return f"{secret}.{_mac(conn, 'session-cookie', secret)}"

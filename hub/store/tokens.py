@@ -76,6 +76,18 @@ def renew_session(conn: sqlite3.Connection, secret: str, idle_s: float, max_s: f
                  f" + ?) WHERE {due}", (now + idle_s, max_s, *args))  # fmt: skip
 
 
+def prune_sessions(conn: sqlite3.Connection, now: float) -> int:
+    """Delete the browser sessions that can never be used again (expired, logged out or revoked); return how many.
+
+    Every login adds a session row; API tokens and the admin row are never pruned (they are listed and audited)."""
+    cursor = conn.execute(
+        "DELETE FROM tokens WHERE kind='session' AND (revoked_at IS NOT NULL OR expires_epoch IS NULL"
+        " OR expires_epoch <= ?)",
+        (now,),
+    )
+    return cursor.rowcount
+
+
 def list_tokens(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Return API tokens (not sessions), without hashes."""
     rows = conn.execute(
