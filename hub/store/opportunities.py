@@ -46,9 +46,9 @@ def open_opportunity(
     now = now_rfc3339()
     cursor = conn.execute(
         "INSERT OR IGNORE INTO opportunities(site, visitor, badge, rep, rule, title, status, event_id, evidence,"
-        " open_key, created_at, updated_at) VALUES (?,?,?,?,?,?,'pending',?,?,?,?,?)",
+        " open_key, created_at, updated_at, created_epoch) VALUES (?,?,?,?,?,?,'pending',?,?,?,?,?,?)",
         (site, visitor, badge, rep, rule, title, event_id, json.dumps(evidence, ensure_ascii=False, default=str),
-         _open_key(site, visitor, rule), now, now),
+         _open_key(site, visitor, rule), now, now, to_epoch(now)),
     )  # fmt: skip
     return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
@@ -153,14 +153,17 @@ def count_pending(
     visitors: set[str] | None = None,
     own_rep: str | None = None,
 ) -> int:
-    """Count pending opportunities, optionally raised since a time and of some visitors (or a rep's own notes)."""
-    rows = conn.execute("SELECT visitor, rep, created_at FROM opportunities WHERE status='pending'").fetchall()
-    return sum(
-        1
-        for visitor, rep, created in rows
-        if (since_epoch is None or to_epoch(created) >= since_epoch)
-        and (visitors is None or visitor in visitors or (own_rep is not None and rep == own_rep))
-    )
+    """Count pending opportunities, optionally raised since a time (read from the (status, created_epoch) index:
+    the board asks since today's start) and of some visitors (or a rep's own notes)."""
+    if since_epoch is None:
+        rows = conn.execute("SELECT visitor, rep FROM opportunities WHERE status='pending'").fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT visitor, rep FROM opportunities WHERE status='pending' AND created_epoch >= ?", (since_epoch,)
+        ).fetchall()
+    if visitors is None:
+        return len(rows)
+    return sum(1 for visitor, rep in rows if visitor in visitors or (own_rep is not None and rep == own_rep))
 
 
 def change_status(

@@ -373,6 +373,17 @@ def _v13_read_paths(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v14_opportunities_created_epoch(conn: sqlite3.Connection) -> None:
+    """Opportunities carry the instant they were raised (created_at has the hub's local offset), indexed with the
+    status: the board's pending-today count reads only today's rows."""
+    for statement in (
+        "ALTER TABLE opportunities ADD COLUMN created_epoch REAL",
+        "UPDATE opportunities SET created_epoch = (julianday(created_at) - 2440587.5) * 86400.0",
+        "CREATE INDEX opportunities_pending_since ON opportunities(status, created_epoch)",
+    ):
+        conn.execute(statement)
+
+
 # A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
 MIGRATIONS: list[Step] = [
     _v1_events,
@@ -388,6 +399,7 @@ MIGRATIONS: list[Step] = [
     _v11_security_sig_finding,
     _v12_opportunities_sales_loop,
     _v13_read_paths,
+    _v14_opportunities_created_epoch,
 ]
 
 
