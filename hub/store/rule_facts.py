@@ -98,9 +98,9 @@ def tap_and_note_bodies(conn: sqlite3.Connection, last: int | None = None) -> It
     stamp different offsets, and 09:00+08:00 sorts after 02:00+00:00 as text though it is earlier."""
     if last is None:
         rows = conn.execute("SELECT ts, id, body FROM events WHERE kind IN ('tap', 'note')").fetchall()
-    else:  # the newest by text (exact while the stations share an offset), then ordered by instant
+    else:  # the newest by instant (julianday reads ts's own offset), then ordered as above
         rows = conn.execute("SELECT ts, id, body FROM events WHERE kind IN ('tap', 'note')"
-                            " ORDER BY ts DESC, id DESC LIMIT ?", (last,)).fetchall()  # fmt: skip
+                            " ORDER BY julianday(ts) DESC, id DESC LIMIT ?", (last,)).fetchall()  # fmt: skip
     for _, _, body in sorted(rows, key=lambda row: (to_epoch(row[0]), row[1])):
         yield json.loads(body)
 
