@@ -57,7 +57,7 @@ def test_the_blocker_refuses_the_other_extra(tmp_path: Path) -> None:
     """Without this the other tests could pass on a venv that simply has everything."""
     blocked_for_hub, blocked_for_edge = set(modules_missing_without("hub")), set(modules_missing_without("edge"))
     assert {"nfc", "ndef", "vosk", "sounddevice", "webrtcvad", "gpiozero"} <= blocked_for_hub
-    assert {"fastapi", "uvicorn", "sqlite_utils", "jinja2", "openpyxl", "pypinyin"} <= blocked_for_edge
+    assert {"fastapi", "uvicorn", "jinja2", "openpyxl", "pypinyin"} <= blocked_for_edge
     assert not blocked_for_hub & {"paho", "yaml", "typer", "rich"}  # the base dependencies stay
     probe = "import ndef"
     result = subprocess.run(
