@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import tempfile
@@ -99,11 +100,35 @@ def drain_bare(
     return times[-1] - times[0]
 
 
-def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> float:
-    """Wait until the hub stored `count` events of site; return seconds from the first to the last commit."""
+def cpu_s(pid: int) -> dict[int, float]:
+    """Return the CPU seconds (user + system) of a process and of each of its children, by process id (Linux)."""
+    found = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for each in (pid, *_children(pid)):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended meanwhile
+            continue
+        found[each] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def stored_span(
+    db: Path, site: str, count: int, timeout_s: float = 600, pid: int | None = None
+) -> tuple[float, dict[int, float]]:
+    """Wait until the hub stored `count` events of site; return seconds from the first to the last commit, and
+    the CPU seconds per stored message that process `pid` and each of its children spent meanwhile."""
     deadline = time.monotonic() + timeout_s
-    first = last = 0.0
-    seen = 0
+    first = 0.0
+    seen = first_seen = 0
+    cpu_first: dict[int, float] = {}
     while time.monotonic() < deadline:
         if db.exists():
             conn = sqlite3.connect(db, timeout=30)
@@ -115,10 +140,12 @@ def stored_span(db: Path, site: str, count: int, timeout_s: float = 600) -> floa
                 conn.close()
         now = time.perf_counter()
         if seen and not first:
-            first = now
+            first, first_seen = now, seen
+            cpu_first = cpu_s(pid) if pid else {}
         if seen >= count:
-            last = now
-            return last - first
+            cpu_last = cpu_s(pid) if pid else {}
+            stored = max(1, seen - first_seen)
+            return now - first, {p: (cpu_last[p] - cpu_first.get(p, 0.0)) / stored for p in cpu_last}
         time.sleep(0.02)
     raise RuntimeError(f"hub stored {seen} of {count}")
 

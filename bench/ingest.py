@@ -46,10 +46,14 @@ def run(count: int, badges: int = 500) -> list[Figure]:
         hub.stop()
         publish_all(broker.url, envelopes("hub", count, badges=badges), timeout_s=600)
         hub.spawn()
-        hub_s = stored_span(hub.db, "hub", count)
+        assert hub.process is not None
+        main_pid = hub.process.pid
+        hub_s, cpu = stored_span(hub.db, "hub", count, pid=main_pid)
     finally:
         hub.kill()
         broker.stop()
+    print(f"hub CPU per stored message: main process {cpu.get(main_pid, 0.0) * 1e6:.0f} us, its children (the"
+          f" receiver) {sum(v for p, v in cpu.items() if p != main_pid) * 1e6:.0f} us")  # fmt: skip
     metric = f"hub ingest, {count:,} msgs QoS 1, {badges} badges"
     return [Figure("ingest", metric, count / hub_s, "msg/s", "bare paho subscriber, MQTT 3.1.1", count / bare["3.1.1"],
                    "goal ≥ 0.7×"),

@@ -100,7 +100,7 @@ def _live(url: str, site: str, count: int, target: Path, is_db: bool) -> float:
     publisher = threading.Thread(target=publish_all, args=(url, envelopes(site, count)), kwargs={"timeout_s": 600})
     publisher.start()
     try:
-        return stored_span(target, site, count, timeout_s=300) if is_db else count_lines(target, count, 300)
+        return stored_span(target, site, count, timeout_s=300)[0] if is_db else count_lines(target, count, 300)
     finally:
         publisher.join()
 

@@ -12,7 +12,7 @@ from protocol import fields as f
 from protocol.errors import ContractError
 from protocol.ids import ULID_RE, is_ulid
 from protocol.messages import ConfigData, NoteData, StatusData, TapData
-from protocol.timefmt import parse_rfc3339
+from protocol.timefmt import to_epoch
 from protocol.topics import ID_RE, Topic, check_id
 
 VERSION = 1
@@ -98,7 +98,7 @@ class Envelope:
         if type(ts) is not str:
             ts = f.get_str(obj, "ts")
         try:
-            parse_rfc3339(ts)
+            to_epoch(ts)  # parses it, and keeps the epoch that ingest, visits and rules ask for next
         except ValueError as exc:
             raise ContractError(f"ts: {exc}") from None
         site = get("site")

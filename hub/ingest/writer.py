@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 
 from hub.ingest.client import InMessage
 from hub.ingest.validate import classify
-from hub.rules.visits import rebuild_badge, station_rules
+from hub.rules.visits import rebuild_badges, station_rules
 from hub.store.db import open_database
 from hub.store.events import (
     BatchResult,
     DeadLetter,
     insert_dead_letters,
-    insert_event,
+    insert_events,
     merge_results,
     record_event_counts,
 )
@@ -117,6 +117,7 @@ class IngestWriter:
         result = BatchResult()
         dead: list[DeadLetter] = []
         heard: dict[tuple[str, str], Envelope] = {}  # the latest tap/note of each station in this batch
+        events: list[tuple[Envelope, str | None, str | None]] = []
         with transaction(self.conn):
             for message in batch:
                 item = classify(message.topic, message.payload, received_at)
@@ -126,11 +127,12 @@ class IngestWriter:
                     dead.append(item)
                     continue
                 finding = self.sig_check(item) if self.sig_check and isinstance(item.data, TapData) else None
-                insert_event(self.conn, item, received_at, result, finding, message.payload.decode("utf-8"))
+                events.append((item, finding, message.payload.decode("utf-8")))
                 if isinstance(item.data, StatusData):
                     record_status(self.conn, item, received_at)
                 elif item.kind in ("tap", "note"):
                     heard[(item.site, item.station)] = item
+            insert_events(self.conn, events, received_at, result)
             self._touch_stations(heard, result, received_at)
             insert_dead_letters(self.conn, dead, result)
             record_event_counts(self.conn, result)
@@ -152,12 +154,12 @@ class IngestWriter:
 
     def _rebuild_visits(self, result: BatchResult) -> None:
         now = time.time()
-        rules_by_site = {
-            site: station_rules(self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s)
-            for site, _ in result.new_taps
-        }
-        for (site, badge), since in sorted(result.new_taps.items()):
-            rebuild_badge(self.conn, site, badge, rules_by_site[site], now, since)
+        since_by_site: dict[str, dict[str, float]] = {}
+        for (site, badge), earliest in sorted(result.new_taps.items()):
+            since_by_site.setdefault(site, {})[badge] = earliest
+        for site, since in since_by_site.items():
+            rules = station_rules(self.conn, site, self.default_tap_mode, self.default_dwell_timeout_s)
+            rebuild_badges(self.conn, site, since, rules, now, result)
         record_badge_activity(self.conn, result)
 
     def run(self, stop: threading.Event) -> None:

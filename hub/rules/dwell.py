@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
 from protocol.timefmt import epoch_to_rfc3339
 
 
-@dataclass(frozen=True)
-class TapPoint:
-    """One stored tap of a badge."""
+class TapPoint(NamedTuple):
+    """One stored tap of a badge (a named tuple: every batch builds one per tap it reads back)."""
 
     event_id: str
     badge: str
@@ -24,8 +23,7 @@ class TapPoint:
     sig_ok: bool | None = None
 
 
-@dataclass(frozen=True)
-class Visit:
+class Visit(NamedTuple):
     """A stay of a badge in a zone; `end` is None while the visit is open."""
 
     badge: str

@@ -35,6 +35,9 @@ class BatchResult:
     stations_seen: set[tuple[str, str]] = field(default_factory=set)  # every station heard from in the batch
     untrusted: set[str] = field(default_factory=set)  # taps whose badge signature does not match: no visit, no rule
     badge_taps: dict[str, BadgeTaps] = field(default_factory=dict)  # badge -> its new taps in the batch
+    tap_rows: dict[tuple[str, str], list[tuple[Any, ...]]] = field(default_factory=dict)  # (site, badge) -> new taps
+    # (trusted ones, as hub.store.visits.TapRow)
+    taps_before: int = 0  # the taps table's last rowid before the batch: a later one is a tap of this batch
 
 
 @dataclass
@@ -80,6 +83,8 @@ def merge_results(total: BatchResult, part: BatchResult) -> None:
     total.new_events.extend(part.new_events)
     for place, ids in part.stored_ids.items():
         total.stored_ids.setdefault(place, []).extend(ids)
+    for key, rows in part.tap_rows.items():
+        total.tap_rows.setdefault(key, []).extend(rows)
     total.stations_seen |= part.stations_seen
     total.untrusted |= part.untrusted
 
@@ -97,56 +102,88 @@ def insert_event(
     sig_finding: str | None = None,
     body: str | None = None,
 ) -> None:
-    """Insert one event unless its id is known; record taps in the derived taps table.
+    """Insert one event unless its id is known (see insert_events)."""
+    insert_events(conn, [(envelope, sig_finding, body)], received_at, result)
+
+
+def insert_events(
+    conn: sqlite3.Connection,
+    items: Sequence[tuple[Envelope, str | None, str | None]],
+    received_at: str,
+    result: BatchResult,
+) -> None:
+    """Insert events (envelope, sig_finding, body) whose id is not known yet; record taps in the taps table.
 
     `sig_finding` is the badge check of a tap (SIG_FINDINGS; None where the site has no key): a tap whose
     signature does not match (a copied badge) is kept and shown, but builds no visit of the badge it claims.
-    `body` is the payload as received (unknown fields kept); without it the envelope is encoded again.
+    `body` is the payload as received (unknown fields kept); without it the envelope is encoded again. The ids
+    already stored are looked up once, and the new rows written with one statement per table.
     """
-    if body is None:
-        body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
-    event_id, kind, site, station = envelope.id, envelope.kind, envelope.site, envelope.station
-    cursor = conn.execute(
+    result.taps_before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM taps").fetchone()[0]
+    known = {row[0] for row in conn.execute("SELECT id FROM events WHERE id IN (SELECT value FROM json_each(?))",
+                                            (json.dumps([item[0].id for item in items]),))}  # fmt: skip
+    events: list[tuple[Any, ...]] = []
+    taps: list[tuple[Any, ...]] = []
+    for envelope, sig_finding, body in items:
+        event_id, kind, site, station = envelope.id, envelope.kind, envelope.site, envelope.station
+        place = (site, station)
+        result.stations_seen.add(place)
+        if kind == "tap" or kind == "note":
+            ids = result.stored_ids.get(place)
+            if ids is None:
+                ids = result.stored_ids[place] = []
+            ids.append(event_id)
+        if event_id in known:
+            result.duplicates += 1
+            continue
+        known.add(event_id)
+        if body is None:
+            body = json.dumps(envelope.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        events.append((event_id, kind, site, station, envelope.seq, envelope.ts, received_at, body))
+        result.stored[kind] = result.stored.get(kind, 0) + 1
+        result.new_events.append(envelope)
+        data = envelope.data
+        if isinstance(data, TapData):
+            taps.append(_tap_row(envelope, data, sig_finding, result))
+    conn.executemany(  # OR IGNORE: the lookup above already left known ids out
         "INSERT OR IGNORE INTO events(id, kind, site, station, seq, ts, received_at, body) VALUES (?,?,?,?,?,?,?,?)",
-        (event_id, kind, site, station, envelope.seq, envelope.ts, received_at, body),
+        events,
     )
-    place = (site, station)
-    result.stations_seen.add(place)
-    if kind == "tap" or kind == "note":
-        ids = result.stored_ids.get(place)
-        if ids is None:
-            ids = result.stored_ids[place] = []
-        ids.append(event_id)
-    if cursor.rowcount == 0:
-        result.duplicates += 1
-        return
-    result.stored[kind] = result.stored.get(kind, 0) + 1
-    result.new_events.append(envelope)
-    data = envelope.data
-    if isinstance(data, TapData):
-        ndef = data.ndef
-        badge = data.uid if ndef is None else ndef.badge_id
-        ts_epoch = to_epoch(envelope.ts)
-        conn.execute(
-            "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, sig_finding, zone, ts, ts_epoch,"
-            " boot, mono_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (event_id, site, station, badge, data.uid, None if ndef is None else ndef.role,
-             None if sig_finding is None else int(sig_finding == "ok"), sig_finding, data.zone, envelope.ts,
-             ts_epoch, envelope.boot, envelope.mono_ms),
-        )  # fmt: skip
-        if sig_finding == "mismatch":
-            result.untrusted.add(event_id)
-            return
-        key = (site, badge)
-        earliest = result.new_taps.get(key)
-        if earliest is None or ts_epoch < earliest:
-            result.new_taps[key] = ts_epoch
-        role = None if ndef is None else ndef.role
-        seen = result.badge_taps.get(badge)
-        if seen is None:
-            result.badge_taps[badge] = BadgeTaps(role, ts_epoch, envelope.ts, ts_epoch, envelope.ts)
-        else:
-            seen.add(role, ts_epoch, envelope.ts)
+    conn.executemany(
+        "INSERT INTO taps(event_id, site, station, badge, uid, role, sig_ok, sig_finding, zone, ts, ts_epoch,"
+        " boot, mono_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        taps,
+    )
+
+
+def _tap_row(envelope: Envelope, data: TapData, sig_finding: str | None, result: BatchResult) -> tuple[Any, ...]:
+    """Note a new tap in the batch's result; return its taps row."""
+    ndef = data.ndef
+    badge, role = (data.uid, None) if ndef is None else (ndef.badge_id, ndef.role)
+    ts_epoch = to_epoch(envelope.ts)
+    event_id, site = envelope.id, envelope.site
+    row = (event_id, site, envelope.station, badge, data.uid, role,
+           None if sig_finding is None else int(sig_finding == "ok"), sig_finding, data.zone, envelope.ts, ts_epoch,
+           envelope.boot, envelope.mono_ms)  # fmt: skip
+    if sig_finding == "mismatch":
+        result.untrusted.add(event_id)
+        return row
+    key = (site, badge)
+    earliest = result.new_taps.get(key)
+    if earliest is None or ts_epoch < earliest:
+        result.new_taps[key] = ts_epoch
+    tap = (event_id, data.zone, envelope.station, envelope.ts, ts_epoch, envelope.boot, envelope.mono_ms, row[6])
+    taps = result.tap_rows.get(key)
+    if taps is None:
+        result.tap_rows[key] = [tap]
+    else:
+        taps.append(tap)
+    seen = result.badge_taps.get(badge)
+    if seen is None:
+        result.badge_taps[badge] = BadgeTaps(role, ts_epoch, envelope.ts, ts_epoch, envelope.ts)
+    else:
+        seen.add(role, ts_epoch, envelope.ts)
+    return row
 
 
 def insert_dead_letters(conn: sqlite3.Connection, letters: Sequence[DeadLetter], result: BatchResult) -> None:

@@ -58,6 +58,57 @@ def replace_visits(conn: sqlite3.Connection, site: str, badge: str, start: float
     )
 
 
+def rebuild_starts(conn: sqlite3.Connection, site: str, since: dict[str, float]) -> None:
+    """Note in temp.visit_rebuild the badges of a batch and where each one's rebuild starts (`rebuild_start` of its
+    earliest new tap), with one statement for them all; `batch_taps` and `batch_visits` read from there."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS visit_rebuild(badge TEXT PRIMARY KEY, since REAL, start REAL)")
+    conn.execute("DELETE FROM temp.visit_rebuild")
+    conn.executemany("INSERT INTO temp.visit_rebuild(badge, since) VALUES (?, ?)", since.items())
+    conn.execute(
+        "UPDATE temp.visit_rebuild AS r SET start = COALESCE((SELECT v.start_epoch FROM visits v WHERE v.site=? AND"
+        " v.badge=r.badge AND v.start_epoch < r.since AND (SELECT COUNT(*) FROM taps t WHERE t.site=v.site AND"
+        " t.badge=v.badge AND t.ts_epoch=v.start_epoch) = 1 ORDER BY v.start_epoch DESC LIMIT 1), 0.0)",
+        (site,),
+    )
+
+
+def batch_taps(conn: sqlite3.Connection, site: str, stored_until: int) -> list[tuple[Any, ...]]:
+    """Return (badge, *TapRow) of the taps of rebuild_starts' badges from each one's start on, only those stored up
+    to rowid `stored_until` (the taps table's last before the batch: the batch has its own)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: every batch reads the taps of each badge it has, from its anchor on
+    return cursor.execute(
+        "SELECT t.badge, t.event_id, t.zone, t.station, t.ts, t.ts_epoch, t.boot, t.mono_ms, t.sig_ok"
+        " FROM temp.visit_rebuild r CROSS JOIN taps t ON t.site=? AND t.badge=r.badge AND t.ts_epoch >= r.start"
+        " WHERE t.rowid <= ? AND t.sig_finding IS NOT 'mismatch'",  # a copy is not the badge
+        (site, stored_until),
+    ).fetchall()
+
+
+def batch_visits(conn: sqlite3.Connection, site: str) -> list[tuple[Any, ...]]:
+    """Return (id, *VisitRow without the site) of the stored visits of rebuild_starts' badges from each one's start."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(
+        'SELECT v.id, v.badge, v.zone, v.station, v.start_event, v.end_event, v.start, v.start_epoch, v."end",'
+        " v.dwell_s, v.timed_out, v.sig_ok FROM temp.visit_rebuild r CROSS JOIN visits v ON v.badge=r.badge"
+        " AND v.start_epoch >= r.start WHERE v.site=?",
+        (site,),
+    ).fetchall()
+
+
+def change_visits(conn: sqlite3.Connection, gone: list[int], ended: list[tuple[Any, ...]], new: list[VisitRow]) -> None:
+    """Delete visits by id, change how visits end ((end_event, end, dwell_s, timed_out, id): no index on a visit's
+    start is rewritten), and insert new ones (VisitRow)."""
+    conn.executemany("DELETE FROM visits WHERE id=?", [(visit_id,) for visit_id in gone])
+    conn.executemany('UPDATE visits SET end_event=?, "end"=?, dwell_s=?, timed_out=? WHERE id=?', ended)
+    conn.executemany(
+        'INSERT INTO visits(site, badge, zone, station, start_event, end_event, start, start_epoch, "end", dwell_s,'
+        " timed_out, sig_ok) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        new,
+    )
+
+
 def stale_open_visits(conn: sqlite3.Connection, default_timeout_s: int, now: float) -> list[tuple[str, str, str]]:
     """Return (site, badge, opening event) of open visits that have outlived their station's dwell timeout."""
     return [
