@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from hub.api.deps import cursor_errors, get_db
 from hub.auth.principal import Principal
 from hub.auth.roles import visitor_readers
-from hub.auth.scope import check_badges, restrict, visible_badges, visible_visitors
+from hub.auth.scope import check_badges, restrict, visible_badges, visitor_list_scope
 from hub.store.events import sig_finding_counts
 from hub.store.notes import list_notes, list_tags
 from hub.store.paging import DEFAULT_LIMIT
@@ -59,7 +59,8 @@ def visitors(
     """A page {items, next} of visitors seen on tours or registered, last seen first: id, badges, name, company,
     rep, tags, first_seen, last_seen, taps."""
     with cursor_errors():
-        return list_visitors(db, visible_visitors(db, caller), (q or "").strip(), limit, cursor)
+        allowed, rep = visitor_list_scope(db, caller)
+        return list_visitors(db, allowed, (q or "").strip(), limit, cursor, rep)
 
 
 @router.get("/api/visitors/{visitor_id}/profile")

@@ -34,6 +34,15 @@ def visible_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str]
     return visitors_of_rep(conn, badge) if principal.role == "rep" and badge else set()
 
 
+def visitor_list_scope(conn: sqlite3.Connection, principal: Principal) -> tuple[set[str] | None, str | None]:
+    """Return what a caller's visitors list may hold as (visitors, rep badge): a rep's list is the visitors registered
+    to their rep badge, read from that rep's own index (visitors None); otherwise as visible_visitors says."""
+    badge = rep_badge_of(principal)
+    if principal.role == "rep" and badge:
+        return None, badge
+    return visible_visitors(conn, principal), None
+
+
 def opportunity_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
     """Return the visitors whose opportunities a caller may read and move, or None for all: a CRM integration
     token moves every opportunity (it is where they are followed up); a rep only their own visitors'."""

@@ -384,6 +384,43 @@ def _v14_opportunities_created_epoch(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _v15_rep_activity(conn: sqlite3.Connection) -> None:
+    """Each badge listed under every rep who may see it (a badge whose visitor -- its registered visitor, else the
+    badge itself -- is registered to the rep), ordered by its last tap: a rep's visitors list is a range of an index
+    that starts at the rep. Triggers keep it current whoever changes badges or badge activity."""
+    owners = (
+        "SELECT DISTINCT r.rep, a.badge, a.last_epoch FROM badge_activity a LEFT JOIN badges b ON b.badge_id = a.badge"
+        " JOIN badges r ON r.visitor = COALESCE(b.visitor, a.badge) AND r.role = 'visitor' AND r.rep IS NOT NULL"
+    )
+    touched = {  # the badges whose reps a change to one badge row can move: its own, its visitors' old and new
+        "INSERT": "SELECT badge_id FROM badges WHERE visitor = NEW.visitor UNION SELECT NEW.visitor"
+        " UNION SELECT NEW.badge_id",
+        "UPDATE": "SELECT badge_id FROM badges WHERE visitor IN (OLD.visitor, NEW.visitor) UNION SELECT OLD.visitor"
+        " UNION SELECT NEW.visitor UNION SELECT OLD.badge_id UNION SELECT NEW.badge_id",
+        "DELETE": "SELECT badge_id FROM badges WHERE visitor = OLD.visitor UNION SELECT OLD.visitor"
+        " UNION SELECT OLD.badge_id",
+    }
+    for statement in (
+        "CREATE TABLE rep_activity (rep TEXT NOT NULL, badge TEXT NOT NULL, last_epoch REAL NOT NULL,"
+        " PRIMARY KEY (rep, badge))",
+        "CREATE INDEX rep_activity_page ON rep_activity(rep, last_epoch, badge)",
+        "CREATE INDEX rep_activity_badge ON rep_activity(badge)",
+        f"INSERT INTO rep_activity(rep, badge, last_epoch) {owners}",
+        *(
+            f"CREATE TRIGGER rep_activity_badges_{change.lower()} AFTER {change} ON badges BEGIN"
+            f" DELETE FROM rep_activity WHERE badge IN ({badges});"
+            f" INSERT OR IGNORE INTO rep_activity(rep, badge, last_epoch) {owners} WHERE a.badge IN ({badges}); END"
+            for change, badges in touched.items()
+        ),
+        f"CREATE TRIGGER rep_activity_seen AFTER INSERT ON badge_activity BEGIN"
+        f" INSERT OR IGNORE INTO rep_activity(rep, badge, last_epoch) {owners} WHERE a.badge = NEW.badge; END",
+        "CREATE TRIGGER rep_activity_tapped AFTER UPDATE OF last_epoch ON badge_activity"
+        " WHEN NEW.last_epoch IS NOT OLD.last_epoch BEGIN"
+        " UPDATE rep_activity SET last_epoch = NEW.last_epoch WHERE badge = NEW.badge; END",
+    ):
+        conn.execute(statement)
+
+
 # A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
 MIGRATIONS: list[Step] = [
     _v1_events,
@@ -400,6 +437,7 @@ MIGRATIONS: list[Step] = [
     _v12_opportunities_sales_loop,
     _v13_read_paths,
     _v14_opportunities_created_epoch,
+    _v15_rep_activity,
 ]
 
 

@@ -47,14 +47,21 @@ def note_registered_badge(conn: sqlite3.Connection, badge_id: str, role: str) ->
     conn.execute("INSERT OR IGNORE INTO badge_activity(badge, role) VALUES (?, ?)", (badge_id, role))
 
 
-_VISITORS = (
+_COLUMNS = (
     "SELECT a.badge, a.first_ts, a.last_ts, a.last_epoch, a.taps, COALESCE(b.visitor, a.badge) AS visitor,"
     " COALESCE(b.name, '') AS name, COALESCE(b.company, '') AS company, b.rep"
-    " FROM badge_activity a LEFT JOIN badges b ON b.badge_id = a.badge"
+)
+_EVERYONE = " FROM badge_activity a LEFT JOIN badges b ON b.badge_id = a.badge"
+_WHERE = (
     " WHERE COALESCE(b.role, a.role, 'visitor') = 'visitor'"
     " AND NOT EXISTS (SELECT 1 FROM badges o JOIN badge_activity oa ON oa.badge = o.badge_id"
     "  WHERE b.visitor IS NOT NULL AND o.visitor = b.visitor AND o.role = 'visitor' AND o.badge_id != a.badge"
     "  AND (oa.last_epoch, oa.badge) > (a.last_epoch, a.badge))"
+)
+# A rep's list: the rep's own rows of rep_activity (every badge whose visitor is registered to the rep), newest
+# first by index, so a page costs the same whatever the rep or anyone else saw before it.
+_OF_REP = (
+    " FROM rep_activity s CROSS JOIN badge_activity a ON a.badge = s.badge LEFT JOIN badges b ON b.badge_id = a.badge"
 )
 _SEARCH = (
     " AND (b.name LIKE :q ESCAPE '\\' OR b.company LIKE :q ESCAPE '\\' OR a.badge LIKE :q ESCAPE '\\'"
@@ -69,24 +76,30 @@ def list_visitors(
     query: str = "",
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
+    rep: str | None = None,
 ) -> dict[str, Any]:
     """Return a page {items, next} of visitors, last seen first (registered but never seen ones last).
 
-    Each: {id, badges, name, company, rep, first_seen, last_seen, taps, tags}; only visitors in allowed unless None;
+    Each: {id, badges, name, company, rep, first_seen, last_seen, taps, tags}; only visitors in allowed unless None,
+    or, given rep, only the visitors registered to that rep badge (read from the rep's own index; allowed unused);
     query matches name, company, visitor or badge id, or an interest tag.
     """
     after = decode_cursor(cursor, (float, str))
-    sql, params = _VISITORS, dict[str, object](limit=limit + 1)
+    sql, params = _COLUMNS + _EVERYONE + _WHERE, dict[str, object](limit=limit + 1)
+    key = "a"
+    if rep is not None:
+        sql, key = _COLUMNS + _OF_REP + _WHERE + " AND s.rep = :rep", "s"
+        params["rep"] = rep
     if after is not None:
-        sql += " AND (a.last_epoch, a.badge) < (:after_epoch, :after_badge)"
+        sql += f" AND ({key}.last_epoch, {key}.badge) < (:after_epoch, :after_badge)"
         params.update(after_epoch=after[0], after_badge=after[1])
-    if allowed is not None:  # one JSON parameter: thousands of bound names cost more than the page itself
+    if allowed is not None and rep is None:  # one JSON parameter: thousands of bound names cost more than the page
         sql += " AND COALESCE(b.visitor, a.badge) IN (SELECT value FROM json_each(:allowed))"
         params["allowed"] = json.dumps(sorted(allowed))
     if query:
         sql += _SEARCH
         params["q"] = like_pattern(query)
-    rows = conn.execute(f"{sql} ORDER BY a.last_epoch DESC, a.badge DESC LIMIT :limit", params).fetchall()
+    rows = conn.execute(f"{sql} ORDER BY {key}.last_epoch DESC, {key}.badge DESC LIMIT :limit", params).fetchall()
     visitors = [r["visitor"] for r in rows]
     owned = badges_by_visitor(conn, visitors)
     tags = tags_by_visitor(conn, owned)

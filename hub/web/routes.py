@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS, rep_badge_of
-from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors
+from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors, visitor_list_scope
 from hub.auth.session import COOKIE, SESSION_MAX_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
@@ -165,7 +165,8 @@ def visitors_page(request: Request, q: str = "", cursor: str = "") -> Response:
         return session
     conn = _db(request)
     try:
-        found = list_visitors(conn, visible_visitors(conn, session.caller), q.strip()[:200], cursor=cursor or None)
+        allowed, rep = visitor_list_scope(conn, session.caller)
+        found = list_visitors(conn, allowed, q.strip()[:200], cursor=cursor or None, rep=rep)
     except BadCursor:
         found = {"items": [], "next": None}
     finally:
