@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 from hub.store.db import connect, open_database
-from hub.store.events import count_dead_letters, count_events
+from hub.store.events import count_dead_letters, count_events, sig_finding_counts
 from hub.store.schema import migrate
 from hub.store.visitors import list_visitors
 from tests.api.tourdata import store_events, tap
@@ -62,3 +62,17 @@ def test_reads_use_indexes_not_scans(tmp_path: Path) -> None:
             plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
             assert f"INDEX {index}" in plan, (sql, plan)
             assert "LIMIT" not in sql or "TEMP B-TREE" not in plan, (sql, plan)
+
+
+def test_a_visitors_badge_findings_are_counted_from_an_index(tmp_path: Path) -> None:
+    db = tmp_path / "hub.sqlite3"
+    store_events(db, [tap("gate-injection", "injection", "V-1", 1, time.time() - 60)])
+    with closing(open_database(db)) as conn:
+        conn.execute("UPDATE taps SET sig_finding = 'mismatch'")  # a copied badge
+        ran: list[str] = []
+        conn.set_trace_callback(ran.append)  # the statement the profile's count really runs, parameters inlined
+        assert sig_finding_counts(conn, ["V-1", "V-2"]) == {"signature does not match": 1}
+        conn.set_trace_callback(None)
+        (query,) = [sql for sql in ran if "FROM taps" in sql]
+        plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "INDEX taps_badge_findings (badge=?" in plan and "SCAN" not in plan, plan
