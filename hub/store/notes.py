@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from hub.store.paging import DEFAULT_LIMIT, decode_cursor, like_pattern, page
+from hub.store.paging import DEFAULT_LIMIT, decode_cursor, like_pattern, page, time_range
 from protocol import Envelope, NoteData, to_epoch
 
 
@@ -112,13 +112,8 @@ def _note_filters(
     if query:
         clauses.append("(n.text LIKE ? ESCAPE '\\' OR a.normalized LIKE ? ESCAPE '\\')")
         params.extend([like_pattern(query)] * 2)
-    if since_epoch is not None:
-        clauses.append("n.ts_epoch >= ?")
-        params.append(since_epoch)
-    if until_epoch is not None:
-        clauses.append("n.ts_epoch < ?")
-        params.append(until_epoch)
-    return clauses, params
+    ranged, bounds = time_range("n.ts_epoch", since_epoch, until_epoch)
+    return clauses + ranged, params + bounds
 
 
 def page_notes(
@@ -243,10 +238,5 @@ def _tag_filters(
     if badges is not None:
         clauses.append(f"t.badge IN ({','.join('?' * len(badges))})")
         params.extend(sorted(badges))
-    if since is not None:
-        clauses.append("t.created_at >= ?")
-        params.append(since)
-    if until is not None:
-        clauses.append("t.created_at < ?")
-        params.append(until)
-    return clauses, params
+    ranged, bounds = time_range("t.created_at", since, until)
+    return clauses + ranged, params + bounds

@@ -49,3 +49,16 @@ def page(keyed: list[tuple[list[Any], dict[str, Any]]], limit: int) -> dict[str,
 def like_pattern(text: str) -> str:
     """Return a LIKE pattern (with ESCAPE '\\') matching text anywhere, its % and _ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def time_range(column: str, since: object | None, until: object | None) -> tuple[list[str], list[object]]:
+    """Return the WHERE clauses and parameters of a half-open range [since, until) on a column (None: unbounded)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if since is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(since)
+    if until is not None:
+        clauses.append(f"{column} < ?")
+        params.append(until)
+    return clauses, params

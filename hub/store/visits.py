@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from hub.store.paging import DEFAULT_LIMIT, decode_cursor, page
+from hub.store.paging import DEFAULT_LIMIT, decode_cursor, page, time_range
 
 # (event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok)
 TapRow = tuple[str, str, str, str, float, str, int, int | None]
@@ -151,13 +151,8 @@ def _visit_filters(
     if zone is not None:
         clauses.append("zone = ?")
         params.append(zone)
-    if since_epoch is not None:
-        clauses.append("start_epoch >= ?")
-        params.append(since_epoch)
-    if until_epoch is not None:
-        clauses.append("start_epoch < ?")
-        params.append(until_epoch)
-    return clauses, params
+    ranged, bounds = time_range("start_epoch", since_epoch, until_epoch)
+    return clauses + ranged, params + bounds
 
 
 def list_visits(
