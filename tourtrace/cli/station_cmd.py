@@ -97,6 +97,14 @@ def remove(
     )
 
 
+def _install_source(directory: Path, wheels: str | None, from_index: bool) -> str | None:
+    """Return the wheelhouse URL a station installs from (None: the package index), warning when none is known."""
+    source = None if from_index else wheels or _wheelhouse(directory)
+    if source is None and not from_index:
+        typer.echo("warning: no hub name yet (certs init): the station installs from the package index", err=True)
+    return source
+
+
 @app.command("cloud-init")
 def cloud_init(
     station: Annotated[str, typer.Option("--station", help="a station provisioned with `station add`")],
@@ -116,9 +124,7 @@ def cloud_init(
     from firmware_config.site_options import OptionsError
 
     try:
-        source = None if from_index else wheels or _wheelhouse(directory)
-        if source is None and not from_index:
-            typer.echo("warning: no hub name yet (certs init): the station installs from the package index", err=True)
+        source = _install_source(directory, wheels, from_index)
         text = render_user_data(directory, station, package=package, timezone=timezone, wheels=source)
         if out is not None:
             write_private(out, text, mode=0o600)
@@ -158,7 +164,7 @@ def firstrun(
     from firmware_config.site_options import OptionsError
 
     try:
-        source = None if from_index else wheels or _wheelhouse(directory)
+        source = _install_source(directory, wheels, from_index)
         write_private(out, render_firstrun(directory, station, package=package, wheels=source, timezone=timezone),
                       mode=0o700)  # fmt: skip
     except (EnrolError, OptionsError) as exc:
