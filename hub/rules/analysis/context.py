@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from hub.rules.analysis import overlay
 from hub.rules.analysis.lexicon import Lexicon, LexiconError
 from hub.rules.analysis.library import Library
 from hub.rules.analysis.overlay import OverlayError, data_revision, merged_data
@@ -39,11 +40,9 @@ def _seed(name: str) -> Any:
 def read_yaml(path: Path) -> Any:
     """Read one YAML file, turning IO and syntax errors into ContextError."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ContextError(f"{path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ContextError(f"{path}: invalid YAML: {exc}") from None
+        return overlay.read_yaml(path)
+    except OverlayError as exc:
+        raise ContextError(str(exc)) from None
 
 
 def default_lexicon() -> Lexicon:

@@ -28,7 +28,8 @@ def shipped_data() -> dict[str, Any]:
     return {n: yaml.safe_load(folder.joinpath(f"{n}.yaml").read_text(encoding="utf-8")) for n in DATA_FILES}
 
 
-def _read(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
+    """Read one YAML file, turning IO and syntax errors into OverlayError naming the file."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -122,7 +123,7 @@ def merged_data(folder: Path | None) -> tuple[dict[str, Any], dict[str, Path]]:
     data = shipped_data()
     files = {} if folder is None else plant_files(folder)
     for name, path in files.items():
-        plant = _read(path)
+        plant = read_yaml(path)
         try:
             data[name] = merge_grades(data[name], plant) if name == "grades" else merge(data[name], plant)
         except OverlayError as exc:
