@@ -36,10 +36,24 @@ def parse_rfc3339(value: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@lru_cache(maxsize=4096)  # ingest, visits and rules each ask for the epoch of the same event's ts
+_epochs: dict[str, float] = {}  # ingest, visits and rules each ask for the epoch of the same event's ts
+_EPOCHS_KEPT = 4096
+
+
 def to_epoch(value: str) -> float:
     """Return seconds since the epoch for RFC 3339 text."""
-    return parse_rfc3339(value).timestamp()
+    epoch = _epochs.get(value)
+    if epoch is None:
+        epoch = parse_rfc3339(value).timestamp()
+        remember_epoch(value, epoch)
+    return epoch
+
+
+def remember_epoch(value: str, epoch: float) -> None:
+    """Keep the epoch of RFC 3339 text that was parsed elsewhere (the hub's receiver process validated it)."""
+    if len(_epochs) >= _EPOCHS_KEPT:
+        _epochs.clear()
+    _epochs[value] = epoch
 
 
 def epoch_to_rfc3339(seconds: float) -> str:

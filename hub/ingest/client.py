@@ -13,7 +13,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from hub.ingest.packing import Packed
 from hub.ingest.paho_internals import ChunkedReadClient
+from hub.store.events import DeadLetter
 from protocol import SUBSCRIBE_ALL, ContractError
 from protocol.envelope import MAX_PACKET_SIZE
 from protocol.topics import check_publishable
@@ -28,7 +30,8 @@ class InMessage(NamedTuple):
     """A received message that must be acknowledged once stored.
 
     `conn` numbers the broker connection it arrived on: an acknowledgement is only sent on that same connection
-    (after a reconnect the broker redelivers, and a stale packet id could name a different message).
+    (after a reconnect the broker redelivers, and a stale packet id could name a different message). `checked` is
+    what the receiver process found validating it (hub/ingest/packing.py), None where nobody has yet.
     """
 
     topic: str
@@ -36,12 +39,18 @@ class InMessage(NamedTuple):
     mid: int
     qos: int
     conn: int = 0
+    checked: Packed | DeadLetter | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Unpickle through tuple.__new__ (C) rather than the Python-level __new__ a NamedTuple has: the hub's relay
+        thread unpickles every message the receiver process sends, and that call was half of its time."""
+        return (tuple.__new__, (InMessage, tuple(self)))
 
 
-# Unacknowledged messages the broker may send ahead: enough for the receiver to keep reading while a batch
-# commits (2,000 is within 4 % of 10,000 in bench/ingest.py), few enough to bound the hub's memory
-# (at most 2,000 x 128 KiB = 250 MiB even if every message were as large as the broker lets through).
-RECEIVE_MAXIMUM = 2000
+# Unacknowledged messages the broker may send ahead: twice the writer's largest batch, so the receiver reads and
+# validates the next batch while one commits. The hub's memory is bounded by hub/ingest/budget.py, not by this:
+# Mosquitto 2.0 sends beyond it once acknowledgements flow.
+RECEIVE_MAXIMUM = 10_000
 DEFAULT_CLIENT_ID = "tourtrace-hub"
 
 

@@ -125,7 +125,7 @@ class ReceiverLink:
     def ack(self, messages: Sequence[InMessage]) -> None:
         """Acknowledge stored messages to the broker (on the connection each arrived on)."""
         if messages:
-            self._send(("ack", [m[2:] for m in messages]))  # (mid, qos, conn): see HubClient.ack
+            self._send(("ack", [(m.mid, m.qos, m.conn) for m in messages]))  # (mid, qos, conn): see HubClient.ack
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> bool:
         """Publish at QoS 1 through the receiver's connection; False (nothing sent) for a topic that is not v1."""

@@ -13,16 +13,24 @@ import logging
 import queue
 import signal
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
 from hub.ingest import publish_decode
+from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import HubClient, InMessage
+from hub.ingest.packing import pack, share
+from hub.ingest.validate import classify
+from hub.store.events import DeadLetter
+from protocol import now_rfc3339
 from tourtrace.broker_settings import BrokerSettings
+from tourtrace.heap import settle
 
 log = logging.getLogger(__name__)
 
 CONNECTIONS_PER_GENERATION = 1_000_000
+FORWARD_BYTES = 32 * 1024 * 1024  # received messages not yet sent to the hub process (hub/ingest/budget.py)
 PROCESS_NAME = b"tt-hub-receiver"  # what top and `ps -o comm` show (15 bytes at most)
 PR_SET_NAME = 15  # linux/prctl.h
 
@@ -35,15 +43,21 @@ def _set_process_name(name: bytes) -> None:
 
 
 class Forwarder:
-    """Send everything received to the hub process; one sender thread, batches formed by its own latency."""
+    """Validate everything received and send it to the hub process; one sender thread, batches formed by its own
+    latency. Validating here takes that work off the hub's writer, which is the slower of the two; a message that
+    is not for ingest (the hub's own acks to stations) is acknowledged here at once."""
 
     def __init__(self, pipe: Connection) -> None:
         self.pipe = pipe
+        self.acknowledge: Callable[[list[InMessage]], object] = lambda _messages: None
+        self._budget = Budget(FORWARD_BYTES)
         self._send_lock = threading.Lock()
         self._queue: queue.SimpleQueue[InMessage | None] = queue.SimpleQueue()  # None: stop
 
     def message(self, message: InMessage) -> None:
-        """Queue a message from paho's network thread."""
+        """Queue a message from paho's network thread (which waits, and so stops reading, while FORWARD_BYTES are
+        queued already)."""
+        self._budget.take(cost_of((message,)))
         self._queue.put(message)
 
     def send(self, item: tuple[Any, ...]) -> bool:
@@ -65,11 +79,29 @@ class Forwarder:
             except queue.Empty:
                 pass
             closed = batch[-1] is None
-            messages = [message for message in batch if message is not None]
-            if messages and not self.send(("messages", messages)):
+            received = [message for message in batch if message is not None]
+            messages = self._check(received)
+            sent = not messages or self.send(("messages", messages))
+            self._budget.give(cost_of(received))
+            if closed or not sent:
                 return
-            if closed:
-                return
+
+    def _check(self, messages: list[InMessage]) -> list[InMessage]:
+        """Return the messages for ingest, each with what validating it found; acknowledge the others."""
+        received_at = now_rfc3339()
+        checked: list[InMessage] = []
+        ignored: list[InMessage] = []
+        for topic, payload, mid, qos, conn, _ in messages:
+            topic = share(topic)
+            item = classify(topic, payload, received_at)
+            if item is None:
+                ignored.append(InMessage(topic, payload, mid, qos, conn))
+            else:
+                found = item if isinstance(item, DeadLetter) else pack(item)
+                checked.append(InMessage(topic, payload, mid, qos, conn, found))
+        if ignored:
+            self.acknowledge(ignored)
+        return checked
 
     def close(self) -> None:
         self._queue.put(None)
@@ -94,6 +126,8 @@ def serve(pipe: Connection, target: BrokerSettings, generation: int, log_level: 
         on_state=lambda connected, error: forwarder.send(("state", connected, error)),
     )
     client.connection = generation * CONNECTIONS_PER_GENERATION
+    settle()
+    forwarder.acknowledge = lambda messages: client.ack([(m.mid, m.qos, m.conn) for m in messages])
     sender = threading.Thread(target=forwarder.run, name="forward", daemon=True)
     sender.start()
     client.start()

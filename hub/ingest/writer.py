@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import InMessage
+from hub.ingest.packing import unpack
 from hub.ingest.validate import classify
 from hub.rules.visits import rebuild_badges, station_rules
 from hub.store.db import open_database
@@ -28,6 +30,8 @@ from hub.store.visitors import record_badge_activity
 from protocol import Envelope, StatusData, TapData, now_rfc3339, to_epoch
 
 log = logging.getLogger(__name__)
+
+INBOX_BYTES = 64 * 1024 * 1024  # received messages queued for the writer (hub/ingest/budget.py)
 
 SigCheck = Callable[[Envelope], str | None]  # a tap's badge finding (hub.store.events.SIG_FINDINGS), None: no key
 Deriver = Callable[[sqlite3.Connection, BatchResult], None]
@@ -62,7 +66,7 @@ class IngestWriter:
         default_tap_mode: str = "toggle",
         default_dwell_timeout_s: int = 3600,
         sig_check: SigCheck | None = None,
-        max_batch: int = 2000,  # the receive maximum: more can never be waiting
+        max_batch: int = 5000,  # half the receive maximum: the receiver fills the other half meanwhile
         max_wait_s: float = 0.005,
     ) -> None:
         self.db_path = db_path
@@ -76,6 +80,7 @@ class IngestWriter:
         self._queued = 0  # messages in inbox and _leftover
         self._queued_lock = threading.Lock()
         self._leftover: list[InMessage] = []  # the part of a forwarded batch beyond max_batch
+        self._budget = Budget(INBOX_BYTES)
         self.derivers: list[Deriver] = []  # run inside the batch transaction: derived data commits with events
         self.after_commit: list[AfterCommit] = []  # side effects once the batch is durable
         self.stats = IngestStats(queue_depth=lambda: self._queued)
@@ -83,7 +88,8 @@ class IngestWriter:
         self._closed = False  # see _reopen
 
     def submit(self, messages: list[InMessage]) -> None:
-        """Queue received messages (from the receiver relay thread)."""
+        """Queue received messages (from the receiver relay thread); wait while INBOX_BYTES are queued already."""
+        self._budget.take(cost_of(messages))
         with self._queued_lock:
             self._queued += len(messages)
         self.inbox.put(messages)
@@ -106,6 +112,7 @@ class IngestWriter:
         batch, self._leftover = batch[: self.max_batch], batch[self.max_batch :]
         with self._queued_lock:
             self._queued -= len(batch)
+        self._budget.give(cost_of(batch))
         return batch
 
     def store(self, batch: list[InMessage]) -> BatchResult:
@@ -120,9 +127,13 @@ class IngestWriter:
         events: list[tuple[Envelope, str | None, str | None]] = []
         with transaction(self.conn):
             for message in batch:
-                item = classify(message.topic, message.payload, received_at)
-                if item is None:
-                    continue
+                checked = message.checked
+                if checked is None:  # not validated by the receiver process
+                    item = classify(message.topic, message.payload, received_at)
+                    if item is None:
+                        continue
+                else:
+                    item = checked if isinstance(checked, DeadLetter) else unpack(checked)
                 if isinstance(item, DeadLetter):
                     dead.append(item)
                     continue

@@ -36,6 +36,7 @@ def serve(
     from hub.app import create_app
     from hub.service import load_site_keys
     from hub.store.db import open_database
+    from tourtrace.heap import settle
 
     try:
         open_database(settings.db).close()
@@ -54,7 +55,9 @@ def serve(
 
     if not settings.admin_token:
         typer.echo("warning: no admin token; set TOURTRACE_ADMIN_TOKEN to use the API", err=True)
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level=log_level)
+    hub_app = create_app(settings)
+    settle()
+    uvicorn.run(hub_app, host=settings.http_host, port=settings.http_port, log_level=log_level)
 
 
 @app.command("install")

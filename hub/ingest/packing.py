@@ -1,0 +1,57 @@
+"""How a validated envelope travels from the receiver process to the hub process.
+
+The receiver validates what it receives (its interpreter has time to spare; the hub's writer has not), and sends the
+result through a pipe. Pickling the envelope objects themselves costs the hub about 4 µs a message to unpickle; a
+tap, the message that comes by the thousand, travels as one flat tuple instead (under 1 µs) and is rebuilt here
+without being checked again, with the epoch of its `ts` that validation already computed. Other kinds travel as
+the envelope itself. Only the hub's own receiver is trusted this way: what comes over MQTT is always validated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protocol import Envelope, TapData
+from protocol.messages import BadgeNdef
+from protocol.timefmt import remember_epoch, to_epoch
+
+Packed = tuple[Any, ...] | Envelope
+
+
+_shared: dict[str, str] = {}  # one object per distinct value, so each pipe message pickles a repeated value once
+_SHARED_KEPT = 10_000
+
+
+def share(value: str) -> str:
+    """Return one shared object for text that repeats from message to message (site, station, zone, badge)."""
+    kept = _shared.get(value)
+    if kept is None:
+        if len(_shared) >= _SHARED_KEPT:
+            _shared.clear()
+        kept = _shared[value] = value
+    return kept
+
+
+def pack(envelope: Envelope) -> Packed:
+    """Return what the receiver sends for a validated envelope (see `unpack`)."""
+    data = envelope.data
+    if type(data) is not TapData:
+        return envelope
+    ndef = data.ndef
+    badge = (None, None, None) if ndef is None else (share(ndef.badge_id), share(ndef.role), ndef.sig)
+    head = (envelope.id, share(envelope.site), share(envelope.station), envelope.seq, envelope.ts,
+            share(envelope.boot), envelope.mono_ms)  # fmt: skip
+    tap = (share(data.uid), share(data.tag_type), share(data.zone), share(data.reader))
+    return (*head, envelope.clock_synced, *tap, *badge, to_epoch(envelope.ts))
+
+
+def unpack(packed: Packed) -> Envelope:
+    """Return the envelope the receiver packed; a tap's `ts` epoch is remembered for protocol.to_epoch."""
+    if type(packed) is not tuple:
+        return packed  # type: ignore[return-value]  # an envelope that travelled as itself
+    (event_id, site, station, seq, ts, boot, mono_ms, synced, uid, tag_type, zone, reader, badge_id, role, sig,
+     epoch) = packed  # fmt: skip
+    remember_epoch(ts, epoch)
+    ndef = None if badge_id is None else BadgeNdef(badge_id, role, sig)
+    return Envelope(event_id, "tap", site, station, seq, ts, boot, mono_ms, synced,
+                    TapData(uid, tag_type, zone, ndef, reader))  # fmt: skip
