@@ -45,6 +45,10 @@ def pack(envelope: Envelope) -> Packed:
     return (*head, envelope.clock_synced, *tap, *badge, to_epoch(envelope.ts))
 
 
+_tap_data: dict[tuple[Any, ...], TapData] = {}
+_TAP_DATA_KEPT = 10_000
+
+
 def unpack(packed: Packed) -> Envelope:
     """Return the envelope the receiver packed; a tap's `ts` epoch is remembered for protocol.to_epoch."""
     if type(packed) is not tuple:
@@ -52,6 +56,11 @@ def unpack(packed: Packed) -> Envelope:
     (event_id, site, station, seq, ts, boot, mono_ms, synced, uid, tag_type, zone, reader, badge_id, role, sig,
      epoch) = packed  # fmt: skip
     remember_epoch(ts, epoch)
-    ndef = None if badge_id is None else BadgeNdef(badge_id, role, sig)
-    return Envelope(event_id, "tap", site, station, seq, ts, boot, mono_ms, synced,
-                    TapData(uid, tag_type, zone, ndef, reader))  # fmt: skip
+    key = packed[8:15]
+    data = _tap_data.get(key)
+    if data is None:  # a badge's taps at one zone carry equal data: one (immutable) object serves them all
+        if len(_tap_data) >= _TAP_DATA_KEPT:
+            _tap_data.clear()
+        ndef = None if badge_id is None else BadgeNdef(badge_id, role, sig)
+        data = _tap_data[key] = TapData(uid, tag_type, zone, ndef, reader)
+    return Envelope(event_id, "tap", site, station, seq, ts, boot, mono_ms, synced, data)

@@ -106,8 +106,9 @@ def tap_and_note_bodies(conn: sqlite3.Connection, last: int | None = None) -> It
 
 
 def count_history(conn: sqlite3.Connection) -> int:
-    """Return how many taps and notes are stored (what a dry run would go through)."""
-    return int(conn.execute("SELECT COUNT(*) FROM events WHERE kind IN ('tap', 'note')").fetchone()[0])
+    """Return how many taps and notes are stored (what a dry run would go through), from the running counts."""
+    row = conn.execute("SELECT SUM(value) FROM hub_counters WHERE name IN ('events:tap', 'events:note')").fetchone()
+    return int(row[0] or 0)
 
 
 def has_tag(conn: sqlite3.Connection, site: str, badge: str, tag: str, rule: str | None = None) -> bool:

@@ -429,6 +429,13 @@ def _v16_taps_badge_findings(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v17_events_note_index(conn: sqlite3.Connection) -> None:
+    """Notes found among events through a partial index (in storage order), in place of an index of every event by
+    kind that each stored tap paid for: ingest writes one B-tree fewer per event."""
+    conn.execute("DROP INDEX events_kind")
+    conn.execute("CREATE INDEX events_notes ON events(kind) WHERE kind = 'note'")
+
+
 # A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
 MIGRATIONS: list[Step] = [
     _v1_events,
@@ -447,6 +454,7 @@ MIGRATIONS: list[Step] = [
     _v14_opportunities_created_epoch,
     _v15_rep_activity,
     _v16_taps_badge_findings,
+    _v17_events_note_index,
 ]
 
 

@@ -7,8 +7,10 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+from hub.store.analysis_revisions import _STALE
 from hub.store.db import connect, open_database
 from hub.store.events import count_dead_letters, count_events, sig_finding_counts
+from hub.store.rule_facts import count_history
 from hub.store.schema import migrate
 from hub.store.visitors import list_visitors
 from tests.api.tourdata import store_events, tap
@@ -76,3 +78,16 @@ def test_a_visitors_badge_findings_are_counted_from_an_index(tmp_path: Path) -> 
         (query,) = [sql for sql in ran if "FROM taps" in sql]
         plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {query}"))
         assert "INDEX taps_badge_findings (badge=?" in plan and "SCAN" not in plan, plan
+
+
+def test_notes_are_found_among_events_through_an_index_that_taps_never_enter(tmp_path: Path) -> None:
+    db = tmp_path / "hub.sqlite3"
+    store_events(db, [tap("gate-injection", "injection", "V-1", seq, time.time() - 60 + seq) for seq in (1, 2)])
+    with closing(open_database(db)) as conn:
+        notes = conn.execute("SELECT COUNT(*) FROM events INDEXED BY events_notes WHERE kind = 'note'").fetchone()
+        assert tuple(notes) == (0,)
+        assert "events_kind" not in {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        stale = f"EXPLAIN QUERY PLAN SELECT e.id {_STALE} AND e.rowid > 0 ORDER BY e.rowid LIMIT 10"
+        plan = " ".join(str(row[-1]) for row in conn.execute(stale, ("rev",)))
+        assert "INDEX events_notes (kind=? AND rowid>?)" in plan and "TEMP B-TREE" not in plan, plan
+        assert count_history(conn) == 2  # from the running counts, not a scan of events
