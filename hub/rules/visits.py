@@ -85,11 +85,14 @@ def rebuild_badges(
     return count
 
 
+_tuple_new = tuple.__new__  # builds a TapPoint without the Python-level __new__ of a NamedTuple (every batch builds
+# one per tap of its badges it reads back)
+
+
 def _point(badge: str, tap: Sequence[Any]) -> TapPoint:
     event_id, zone, station, ts, ts_epoch, boot, mono_ms, sig_ok = tap
-    return TapPoint(
-        event_id, badge, zone, station, ts, ts_epoch, boot, mono_ms, None if sig_ok is None else bool(sig_ok)
-    )
+    sig = None if sig_ok is None else bool(sig_ok)
+    return _tuple_new(TapPoint, (event_id, badge, zone, station, ts, ts_epoch, boot, mono_ms, sig))
 
 
 def close_timed_out(conn: sqlite3.Connection, default_mode: str, default_timeout_s: int, now: float) -> list[str]:
