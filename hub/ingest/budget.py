@@ -24,6 +24,7 @@ class Budget:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._used = 0
+        self._closed = False
         self._freed = threading.Condition()
 
     @property
@@ -31,11 +32,17 @@ class Budget:
         return self._used
 
     def take(self, cost: int) -> None:
-        """Wait until `cost` fits, then take it."""
+        """Wait until `cost` fits, then take it; once closed, return at once."""
         with self._freed:
-            while self._used and self._used + cost > self.limit:
+            while self._used and self._used + cost > self.limit and not self._closed:
                 self._freed.wait()
             self._used += cost
+
+    def close(self) -> None:
+        """Stop waiting for good: the consumer is gone (what is taken now is dropped, and never acknowledged)."""
+        with self._freed:
+            self._closed = True
+            self._freed.notify_all()
 
     def give(self, cost: int) -> None:
         """Return what an item took once it has been handed on."""

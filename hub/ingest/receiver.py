@@ -83,6 +83,8 @@ class Forwarder:
             messages = self._check(received)
             sent = not messages or self.send(("messages", messages))
             self._budget.give(cost_of(received))
+            if not sent:  # the hub process is gone: paho's thread must not wait for room that never comes
+                self._budget.close()
             if closed or not sent:
                 return
 
@@ -104,6 +106,9 @@ class Forwarder:
         return checked
 
     def close(self) -> None:
+        """Stop forwarding; a paho thread waiting for room goes on (what it queues is never sent nor acknowledged,
+        so the broker delivers it again)."""
+        self._budget.close()
         self._queue.put(None)
 
 
@@ -143,5 +148,5 @@ def serve(pipe: Connection, target: BrokerSettings, generation: int, log_level: 
     except (EOFError, OSError):
         log.warning("the hub process went away; the receiver stops")
     finally:
+        forwarder.close()  # first: paho's thread may be waiting for room, and stop() waits for paho's thread
         client.stop()
-        forwarder.close()

@@ -258,4 +258,5 @@ class IngestWriter:
             self.stats.last_lag_s = max(0.0, time.time() - to_epoch(result.new_events[-1].ts))
 
     def close(self) -> None:
+        self._budget.close()  # a relay thread waiting for room goes on (the broker redelivers what is not stored)
         self.conn.close()

@@ -143,6 +143,28 @@ def test_the_paho_thread_stops_reading_while_the_hub_does_not_take_messages(monk
     forwarder.close()
 
 
+def test_closing_the_forwarder_frees_a_paho_thread_that_waits_for_room(monkeypatch: Any) -> None:
+    """The receiver exits when the hub is gone: its paho thread, waiting for room, must not hold up client.stop()."""
+    monkeypatch.setattr(receiver, "FORWARD_BYTES", 50_000)
+    ours, theirs = multiprocessing.Pipe()
+    forwarder = receiver.Forwarder(theirs)
+    threading.Thread(target=forwarder.run, daemon=True).start()
+    fed: list[int] = []
+
+    def paho_thread() -> None:
+        for mid in range(1, 2001):
+            forwarder.message(message(dataclasses.replace(SAMPLES["tap"], seq=mid), mid))
+            fed.append(mid)
+
+    feeder = threading.Thread(target=paho_thread, daemon=True)
+    feeder.start()
+    assert not holds_within(lambda: not feeder.is_alive(), 1.0)  # waiting for room: nobody reads the pipe
+    forwarder.close()
+    feeder.join(10)
+    assert not feeder.is_alive() and len(fed) == 2000
+    ours.close()
+
+
 def read_all(pipe: Connection, got: list[int], count: int) -> None:
     while len(got) < count:
         _, items = pipe.recv()
