@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,50 +31,58 @@ from tests.reliability.harness import HubProcess
 SUBSCRIBE = "tourtrace/v1/+/+/+"
 
 
-def drain_hub(broker: LocalBroker, base: Path, name: str, count: int, badges: int) -> tuple[float, str]:
-    """Queue `count` taps for a hub with a fresh database while it is down, start it; return its msg/s and CPU."""
-    hub = HubProcess(broker.url, base / f"{name}.sqlite3", base / name)
+@contextmanager
+def fresh_broker(base: Path, name: str) -> Iterator[LocalBroker]:
+    """A broker of its own for one consumer: no other session is queued for, or sent, what it drains."""
+    broker = LocalBroker(base / f"broker-{name}").start()
     try:
-        hub.start()
-        hub.stop()
-        publish_all(broker.url, envelopes(name, count, badges=badges), timeout_s=600)
-        hub.spawn()
-        assert hub.process is not None
-        main_pid = hub.process.pid
-        hub_s, cpu = stored_span(hub.db, name, count, pid=main_pid)
+        yield broker
     finally:
-        hub.kill()
+        broker.stop()
+
+
+def drain_hub(base: Path, name: str, count: int, badges: int) -> tuple[float, str]:
+    """Queue `count` taps for a hub with a fresh database while it is down, start it; return its msg/s and CPU."""
+    with fresh_broker(base, name) as broker:
+        hub = HubProcess(broker.url, base / f"{name}.sqlite3", base / name)
+        try:
+            hub.start()
+            hub.stop()
+            publish_all(broker.url, envelopes(name, count, badges=badges), timeout_s=600)
+            hub.spawn()
+            assert hub.process is not None
+            main_pid = hub.process.pid
+            hub_s, cpu = stored_span(hub.db, name, count, pid=main_pid)
+        finally:
+            hub.kill()
     receiver = sum(v for p, v in cpu.items() if p != main_pid)
     return count / hub_s, f"main process {cpu.get(main_pid, 0.0) * 1e6:.0f} us, receiver {receiver * 1e6:.0f} us"
 
 
-def drain_stock(broker: LocalBroker, name: str, count: int, badges: int, protocol: MQTTProtocolVersion,
+def drain_stock(base: Path, name: str, count: int, badges: int, protocol: MQTTProtocolVersion,
                 client_class: type[mqtt.Client] = mqtt.Client) -> float:  # fmt: skip
     """Queue `count` taps for a bare paho subscriber while it is away; return the msg/s it drains them at."""
-    queue_for(broker.url, name, SUBSCRIBE, protocol)
-    publish_all(broker.url, envelopes(name.replace(".", ""), count, badges=badges), timeout_s=600)
-    return count / drain_bare(broker.url, name, count, client_class=client_class, protocol=protocol)
+    with fresh_broker(base, name) as broker:
+        queue_for(broker.url, name, SUBSCRIBE, protocol)
+        publish_all(broker.url, envelopes(name.replace(".", ""), count, badges=badges), timeout_s=600)
+        return count / drain_bare(broker.url, name, count, client_class=client_class, protocol=protocol)
 
 
 def run(count: int, badges: int = 500, pairs: int = 3) -> list[Figure]:
     """Measure the hub against stock paho on MQTT 3.1.1 `pairs` times, each pair run back to back (load on a shared
     machine moves both sides of a pair alike), then against paho v5 and a receiver-like subscriber once; return
-    the figures of the pair with the median ratio."""
+    the figures of the pair with the median ratio. Every consumer drains from a broker of its own."""
     base = workdir("ingest")
-    broker = LocalBroker(base / "broker").start()
     measured: list[tuple[float, float]] = []
-    try:
-        for n in range(pairs):
-            stock = drain_stock(broker, f"bench-3.1.1-{n}", count, badges, mqtt.MQTTv311)
-            hub, cpu = drain_hub(broker, base, f"hub{n}", count, badges)
-            measured.append((hub, stock))
-            print(f"pair {n + 1}: hub {hub:,.0f} msg/s, stock paho 3.1.1 {stock:,.0f} msg/s, ratio {hub / stock:.2f}"
-                  f" (hub CPU per stored message: {cpu})")  # fmt: skip
-        v5 = drain_stock(broker, "bench-v5", count, badges, mqtt.MQTTv5)
-        publish_decode.install()  # reads and decodes like the hub's receiver (after the stock baselines ran)
-        chunked = drain_stock(broker, "bench-chunked", count, badges, mqtt.MQTTv5, ChunkedReadClient)
-    finally:
-        broker.stop()
+    for n in range(pairs):
+        stock = drain_stock(base, f"bench-3.1.1-{n}", count, badges, mqtt.MQTTv311)
+        hub, cpu = drain_hub(base, f"hub{n}", count, badges)
+        measured.append((hub, stock))
+        print(f"pair {n + 1}: hub {hub:,.0f} msg/s, stock paho 3.1.1 {stock:,.0f} msg/s, ratio {hub / stock:.2f}"
+              f" (hub CPU per stored message: {cpu})")  # fmt: skip
+    v5 = drain_stock(base, "bench-v5", count, badges, mqtt.MQTTv5)
+    publish_decode.install()  # reads and decodes like the hub's receiver (after the stock baselines ran)
+    chunked = drain_stock(base, "bench-chunked", count, badges, mqtt.MQTTv5, ChunkedReadClient)
     hub, stock = sorted(measured, key=lambda pair: pair[0] / pair[1])[len(measured) // 2]
     metric = f"hub ingest, {count:,} msgs QoS 1, {badges} badges"
     median = f"bare paho subscriber, MQTT 3.1.1 (the median of {pairs} pairs)"
