@@ -75,7 +75,7 @@ class HubRuntime:
         self.site_keys = load_site_keys(settings)
         self.client = ReceiverLink(
             settings.broker_settings(),
-            on_messages=lambda messages: self.writer.submit(messages),
+            on_messages=lambda batch: self.writer.submit(batch),
             on_fresh_session=self.request_resend,
         )
         self.writer = IngestWriter(

@@ -1,8 +1,8 @@
 """The hub process's end of the receiver process (hub/ingest/receiver.py): start it, keep it running, talk to it.
 
 It offers what the rest of the hub needs from an MQTT client (`connected`, `last_error`, `ack`, `publish`,
-`start`, `stop`). Received messages arrive in batches on `on_messages`. A receiver that dies is started again
-with a growing pause; the broker redelivers whatever it had not acknowledged.
+`start`, `stop`). Received messages arrive in batches on `on_messages`, still pickled (hub/ingest/wire.py). A
+receiver that dies is started again with a growing pause; the broker redelivers whatever it had not acknowledged.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.ingest.client import InMessage
 from hub.ingest.receiver import serve
+from hub.ingest.wire import Batch, read
 from protocol import ContractError
 from protocol.topics import check_publishable
 from tourtrace.broker_settings import BrokerSettings
@@ -32,7 +33,7 @@ class ReceiverLink:
     def __init__(
         self,
         target: BrokerSettings,
-        on_messages: Callable[[list[InMessage]], None],
+        on_messages: Callable[[Batch], None],
         on_fresh_session: Callable[[], None] | None = None,
     ) -> None:
         self.target = target
@@ -79,7 +80,7 @@ class ReceiverLink:
             assert pipe is not None
             try:
                 while True:
-                    self._dispatch(pipe.recv())
+                    self._dispatch(read(pipe.recv_bytes()))
                     failures = 0
             except (EOFError, OSError):
                 pass
@@ -99,11 +100,12 @@ class ReceiverLink:
             self.restarts += 1
             self._spawn()
 
-    def _dispatch(self, item: tuple[Any, ...]) -> None:
+    def _dispatch(self, item: Batch | tuple[Any, ...]) -> None:
+        if isinstance(item, Batch):
+            self._on_messages(item)
+            return
         kind = item[0]
-        if kind == "messages":
-            self._on_messages(item[1])
-        elif kind == "state":
+        if kind == "state":
             self.last_error = item[2]
             if item[1]:
                 self.connected.set()

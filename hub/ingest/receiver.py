@@ -22,6 +22,7 @@ from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import HubClient, InMessage
 from hub.ingest.packing import pack, share
 from hub.ingest.validate import classify
+from hub.ingest.wire import batch_bytes, control_bytes
 from hub.store.events import DeadLetter
 from protocol import now_rfc3339
 from tourtrace.broker_settings import BrokerSettings
@@ -61,10 +62,13 @@ class Forwarder:
         self._queue.put(message)
 
     def send(self, item: tuple[Any, ...]) -> bool:
-        """Send one item to the hub; False when the hub process is gone (the main loop then stops)."""
+        """Send a control item to the hub; False when the hub process is gone (the main loop then stops)."""
+        return self._send_bytes(control_bytes(item))
+
+    def _send_bytes(self, data: bytes) -> bool:
         with self._send_lock:
             try:
-                self.pipe.send(item)
+                self.pipe.send_bytes(data)
             except OSError:
                 return False
         return True
@@ -81,7 +85,7 @@ class Forwarder:
             closed = batch[-1] is None
             received = [message for message in batch if message is not None]
             messages = self._check(received)
-            sent = not messages or self.send(("messages", messages))
+            sent = not messages or self._send_bytes(batch_bytes(messages))
             self._budget.give(cost_of(received))
             if not sent:  # the hub process is gone: paho's thread must not wait for room that never comes
                 self._budget.close()

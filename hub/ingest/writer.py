@@ -14,6 +14,7 @@ from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import InMessage
 from hub.ingest.packing import unpack
 from hub.ingest.validate import classify
+from hub.ingest.wire import Batch
 from hub.rules.visits import rebuild_badges, station_rules
 from hub.store.db import open_database
 from hub.store.events import (
@@ -76,7 +77,7 @@ class IngestWriter:
         self.sig_check = sig_check
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
-        self.inbox: queue.Queue[list[InMessage]] = queue.Queue()  # batches as the receiver forwarded them
+        self.inbox: queue.Queue[list[InMessage] | Batch] = queue.Queue()  # batches as the receiver forwarded them
         self._queued = 0  # messages in inbox and _leftover
         self._queued_lock = threading.Lock()
         self._leftover: list[InMessage] = []  # the part of a forwarded batch beyond max_batch
@@ -87,32 +88,44 @@ class IngestWriter:
         self.conn = open_database(db_path)
         self._closed = False  # see _reopen
 
-    def submit(self, messages: list[InMessage]) -> None:
-        """Queue received messages (from the receiver relay thread); wait while INBOX_BYTES are queued already."""
-        self._budget.take(cost_of(messages))
+    def submit(self, received: list[InMessage] | Batch) -> None:
+        """Queue received messages (a batch as the receiver process pickled it, from the relay thread); wait while
+        INBOX_BYTES are queued already."""
+        if isinstance(received, Batch):
+            count, cost = received.size, received.cost
+        else:
+            count, cost = len(received), cost_of(received)
+        self._budget.take(cost)
         with self._queued_lock:
-            self._queued += len(messages)
-        self.inbox.put(messages)
+            self._queued += count
+        self.inbox.put(received)
+
+    def _take(self, timeout: float | None) -> list[InMessage]:
+        """Return the next queued messages (unpickled here, on the writer thread); raise queue.Empty."""
+        received = self.inbox.get(timeout=timeout) if timeout is None or timeout > 0 else self.inbox.get_nowait()
+        if isinstance(received, Batch):
+            self._budget.give(received.cost)
+            return received.messages()
+        self._budget.give(cost_of(received))
+        return received
 
     def _collect(self) -> list[InMessage]:
         """Return up to max_batch messages: what is queued now plus what arrives within max_wait_s."""
         batch, self._leftover = self._leftover, []
         if not batch:
             try:
-                batch = self.inbox.get(timeout=0.2)
+                batch = self._take(0.2)
             except queue.Empty:
                 return []
         deadline = time.monotonic() + self.max_wait_s
         while len(batch) < self.max_batch:
-            remaining = deadline - time.monotonic()
             try:
-                batch = batch + (self.inbox.get(timeout=remaining) if remaining > 0 else self.inbox.get_nowait())
+                batch = batch + self._take(deadline - time.monotonic())
             except queue.Empty:
                 break
         batch, self._leftover = batch[: self.max_batch], batch[self.max_batch :]
         with self._queued_lock:
             self._queued -= len(batch)
-        self._budget.give(cost_of(batch))
         return batch
 
     def store(self, batch: list[InMessage]) -> BatchResult:

@@ -15,6 +15,7 @@ from hub.ingest import receiver
 from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import InMessage
 from hub.ingest.packing import pack, unpack
+from hub.ingest.wire import Batch, control_bytes, read
 from hub.store.events import DeadLetter
 from protocol import Envelope, TapData, decode, to_epoch
 from protocol.timefmt import remember_epoch
@@ -78,9 +79,9 @@ def forwarded(sent: list[InMessage]) -> tuple[list[InMessage], list[InMessage]]:
     thread.join(10)
     got: list[InMessage] = []
     while ours.poll(0.1):
-        kind, items = ours.recv()
-        assert kind == "messages"
-        got.extend(items)
+        batch = read(ours.recv_bytes())
+        assert isinstance(batch, Batch) and batch.size == len(batch.messages())
+        got.extend(batch.messages())
     return got, acknowledged
 
 
@@ -167,10 +168,16 @@ def test_closing_the_forwarder_frees_a_paho_thread_that_waits_for_room(monkeypat
 
 def read_all(pipe: Connection, got: list[int], count: int) -> None:
     while len(got) < count:
-        _, items = pipe.recv()
-        got.extend(item.mid for item in items)
+        batch = read(pipe.recv_bytes())
+        assert isinstance(batch, Batch)
+        got.extend(item.mid for item in batch.messages())
 
 
 def test_the_cost_of_messages_counts_payload_and_overhead() -> None:
     messages = [InMessage("t", b"x" * 100, 1, 1), InMessage("t", b"", 2, 1)]
     assert cost_of(messages) == 100 + 2 * 1024
+
+
+def test_control_items_cross_the_pipe_beside_batches() -> None:
+    assert read(control_bytes(("state", True, ""))) == ("state", True, "")
+    assert read(control_bytes(("fresh",))) == ("fresh",)
