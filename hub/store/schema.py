@@ -436,6 +436,60 @@ def _v17_events_note_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX events_notes ON events(kind) WHERE kind = 'note'")
 
 
+def _v18_note_readers(conn: sqlite3.Connection) -> None:
+    """Each note listed under every rep badge that may read it (the rep who dictated it, and each rep whose scope
+    holds one of its visitor badges, as hub/auth/scope.py reads the registry), ordered by its time: a rep's notes
+    list is a range of an index that starts at the rep. Triggers keep it current whoever changes notes, the badges
+    they list or the badge registry."""
+    readers = (  # (rep, ts_epoch, event_id) of the notes whose event_id is in {ids}
+        "SELECT n.rep_badge, n.ts_epoch, n.event_id FROM notes n WHERE n.event_id IN ({ids})"
+        " AND n.rep_badge IS NOT NULL"
+        " UNION SELECT r.rep, n.ts_epoch, n.event_id FROM notes n JOIN note_visitors v ON v.event_id = n.event_id"
+        " JOIN badges r ON r.visitor = v.badge WHERE n.event_id IN ({ids}) AND r.role = 'visitor' AND r.rep IS NOT NULL"
+        " AND r.visitor <> '' AND NOT EXISTS (SELECT 1 FROM badges x WHERE x.badge_id = v.badge AND x.role = 'rep')"
+        " UNION SELECT r.rep, n.ts_epoch, n.event_id FROM notes n JOIN note_visitors v ON v.event_id = n.event_id"
+        " JOIN badges b ON b.badge_id = v.badge AND b.role = 'visitor' JOIN badges r ON r.visitor = b.visitor"
+        " WHERE n.event_id IN ({ids}) AND r.role = 'visitor' AND r.rep IS NOT NULL AND r.visitor <> ''"
+    )
+    reread = (  # a note's readers worked out again, for the notes whose event_id is in {ids}
+        "DELETE FROM note_readers WHERE event_id IN ({ids});"
+        f" INSERT OR IGNORE INTO note_readers(rep, ts_epoch, event_id) {readers};"
+    )
+    touched = {  # the badges whose readers a change to one badge row can move: its own, its visitors' old and new
+        "INSERT": "SELECT badge_id FROM badges WHERE visitor = NEW.visitor UNION SELECT NEW.visitor"
+        " UNION SELECT NEW.badge_id",
+        "UPDATE": "SELECT badge_id FROM badges WHERE visitor IN (OLD.visitor, NEW.visitor) UNION SELECT OLD.visitor"
+        " UNION SELECT NEW.visitor UNION SELECT OLD.badge_id UNION SELECT NEW.badge_id",
+        "DELETE": "SELECT badge_id FROM badges WHERE visitor = OLD.visitor UNION SELECT OLD.visitor"
+        " UNION SELECT OLD.badge_id",
+    }
+    rereads = {  # trigger: (when it fires, the notes whose readers it works out again)
+        "note_insert": ("AFTER INSERT ON notes", "NEW.event_id"),
+        "note_update": ("AFTER UPDATE OF event_id, rep_badge, ts_epoch ON notes", "OLD.event_id, NEW.event_id"),
+        "note_delete": ("AFTER DELETE ON notes", "OLD.event_id"),
+        "visitor_insert": ("AFTER INSERT ON note_visitors", "NEW.event_id"),
+        "visitor_update": ("AFTER UPDATE ON note_visitors", "OLD.event_id, NEW.event_id"),
+        "visitor_delete": ("AFTER DELETE ON note_visitors", "OLD.event_id"),
+        **{
+            f"badges_{change.lower()}": (f"AFTER {change} ON badges", f"SELECT event_id FROM note_visitors WHERE"
+                                         f" badge IN ({badges})")
+            for change, badges in touched.items()
+        },
+    }  # fmt: skip
+    for statement in (
+        "CREATE TABLE note_readers (rep TEXT NOT NULL, ts_epoch REAL NOT NULL, event_id TEXT NOT NULL,"
+        " PRIMARY KEY (rep, ts_epoch, event_id)) WITHOUT ROWID",
+        "CREATE INDEX note_readers_note ON note_readers(event_id)",
+        "INSERT OR IGNORE INTO note_readers(rep, ts_epoch, event_id)"
+        f" {readers.format(ids='SELECT event_id FROM notes')}",
+        *(
+            f"CREATE TRIGGER note_readers_{name} {when} BEGIN {reread.format(ids=ids)} END"
+            for name, (when, ids) in rereads.items()
+        ),
+    ):
+        conn.execute(statement)
+
+
 # A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
 MIGRATIONS: list[Step] = [
     _v1_events,
@@ -455,6 +509,7 @@ MIGRATIONS: list[Step] = [
     _v15_rep_activity,
     _v16_taps_badge_findings,
     _v17_events_note_index,
+    _v18_note_readers,
 ]
 
 
