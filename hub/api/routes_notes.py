@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from hub.api.deps import cursor_errors, get_db
 from hub.auth.principal import Principal, require_token
-from hub.auth.roles import rep_badge_of, require_role, visitor_readers
-from hub.auth.scope import restrict, visible_badges, visible_note
+from hub.auth.roles import require_role, visitor_readers
+from hub.auth.scope import note_list_scope, restrict, visible_badges, visible_note
 from hub.rules.notes_pipeline import NoteAnalyzer, recompute_all
 from hub.store.notes import get_note, page_notes
 from hub.store.paging import DEFAULT_LIMIT
@@ -55,11 +55,12 @@ def notes(
     caller: Principal = Depends(visitor_readers),
 ) -> dict[str, Any]:
     """A page {items, next} of notes, newest first; a rep sees notes about their visitors and their own."""
-    badges = None if visitor is None else resolve_visitor(db, visitor)["badges"]
-    allowed = visible_badges(db, caller)
-    mine = rep_badge_of(caller) if allowed is not None and visitor is None else None
     with cursor_errors():
-        return page_notes(db, restrict(badges, allowed), query=q, limit=limit, cursor=cursor, rep=mine)
+        if visitor is None:  # a rep's own list (their visitors' notes and their own) is read from the rep's index
+            allowed, reader = note_list_scope(db, caller)
+            return page_notes(db, allowed, query=q, limit=limit, cursor=cursor, seen_by=reader)
+        badges = resolve_visitor(db, visitor)["badges"]
+        return page_notes(db, restrict(badges, visible_badges(db, caller)), query=q, limit=limit, cursor=cursor)
 
 
 @router.get("/api/notes/{note_id}")

@@ -15,7 +15,7 @@ from fastapi import HTTPException
 
 from hub.auth.principal import Principal
 from hub.auth.roles import rep_badge_of
-from hub.store.badges import badges_of_visitors, visitors_of_rep
+from hub.store.badges import badges_of_visitors, badges_tapped_since, visitor_ids_badged_elsewhere, visitors_of_rep
 
 SEE_ALL = ("admin", "manager")
 SALES_ROLES = (*SEE_ALL, "rep")
@@ -43,6 +43,16 @@ def visitor_list_scope(conn: sqlite3.Connection, principal: Principal) -> tuple[
     return visible_visitors(conn, principal), None
 
 
+def note_list_scope(conn: sqlite3.Connection, principal: Principal) -> tuple[set[str] | None, str | None]:
+    """Return what a caller's notes list may hold as (visitor badges, rep badge): a rep's list is the notes about
+    their visitors' badges and those they dictated, read from that rep's own index (note_readers, which the schema
+    keeps by this module's rules: visible_badges and visible_note); otherwise visible_badges (None for all)."""
+    badge = rep_badge_of(principal)
+    if principal.role == "rep" and badge:
+        return None, badge
+    return visible_badges(conn, principal), None
+
+
 def opportunity_visitors(conn: sqlite3.Connection, principal: Principal) -> set[str] | None:
     """Return the visitors whose opportunities a caller may read and move, or None for all: a CRM integration
     token moves every opportunity (it is where they are followed up); a rep only their own visitors'."""
@@ -63,6 +73,19 @@ def visible_badges(conn: sqlite3.Connection, principal: Principal) -> set[str] |
     """Return the visitor badges (and visitor ids) whose data the caller may see, or None for all."""
     visitors = visible_visitors(conn, principal)
     return None if visitors is None else badges_of_visitors(conn, visitors)
+
+
+def tapped_since(
+    conn: sqlite3.Connection, principal: Principal, allowed: set[str] | None, since: float
+) -> set[str] | None:
+    """Return those of a caller's visible badges (allowed, as visible_badges gave them) that may have a visit since
+    `since`, or None for all: for a rep, the badges tapped since then, read from the rep's range of rep_activity
+    (and the rep's visitor ids that are another visitor's badge, which rep_activity files under that visitor), so
+    what a rep's board reads follows the rep's recent tours, not every badge of their scope."""
+    badge = rep_badge_of(principal)
+    if allowed is None or principal.role != "rep" or not badge:
+        return allowed
+    return (badges_tapped_since(conn, badge, since) | visitor_ids_badged_elsewhere(conn, badge)) & allowed
 
 
 def check_visitor_access(conn: sqlite3.Connection, principal: Principal, visitor_id: str, resolved: str) -> None:

@@ -125,6 +125,30 @@ def _visitors_of_rep(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
     return {row[0] for row in rows if row[0]}
 
 
+def badges_tapped_since(conn: sqlite3.Connection, rep_badge: str, since: float) -> set[str]:
+    """Return the badges listed under a rep in rep_activity whose last tap is at or after since: a range of the
+    rep's index, so the answer costs what the rep's recent activity holds, not their history."""
+    rows = conn.execute(
+        "SELECT badge FROM rep_activity WHERE rep = ? AND last_epoch >= ? ORDER BY last_epoch", (rep_badge, since)
+    )
+    return {row[0] for row in rows}
+
+
+def visitor_ids_badged_elsewhere(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
+    """Return the rep's visitor ids that are also a badge registered to another visitor: badges_of_visitors counts
+    such an id among the rep's badges, rep_activity files it under the visitor it is registered to."""
+    return kept(conn, ("badged_elsewhere", rep_badge), lambda: _badged_elsewhere(conn, rep_badge))
+
+
+def _badged_elsewhere(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
+    rows = conn.execute(
+        "SELECT b.badge_id FROM badges r JOIN badges b ON b.badge_id = r.visitor AND b.role = 'visitor'"
+        " AND b.visitor IS NOT r.visitor WHERE r.rep = ? AND r.role = 'visitor'",
+        (rep_badge,),
+    )
+    return {row[0] for row in rows}
+
+
 def badges_of_visitors(conn: sqlite3.Connection, visitors: Collection[str]) -> set[str]:
     """Return the visitor badge ids of the given visitor ids (registered visitor badges, and each id itself, which
     is the badge of a visitor registered under their badge id); never a rep badge."""

@@ -74,6 +74,11 @@ def _note_row(row: sqlite3.Row) -> dict[str, Any]:
 
 
 _SELECT = "SELECT n.*, a.result FROM notes n LEFT JOIN note_analyses a ON a.note_id = n.event_id"
+# A rep's notes: the rep's own rows of note_readers (each note the rep may read, by its time), newest first by index.
+_OF_READER = (
+    "SELECT n.*, a.result FROM note_readers s CROSS JOIN notes n ON n.event_id = s.event_id"
+    " LEFT JOIN note_analyses a ON a.note_id = n.event_id"
+)
 
 
 def get_note(conn: sqlite3.Connection, note_id: str) -> dict[str, Any] | None:
@@ -123,16 +128,24 @@ def page_notes(
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
     rep: str | None = None,
+    seen_by: str | None = None,
 ) -> dict[str, Any]:
     """Return a page {items, next} of notes newest first: about some visitor badges (or dictated by rep, when
-    badges are given), containing a search string."""
+    badges are given), containing a search string. Given seen_by (a rep badge), the notes that rep may read, read
+    from the rep's own range of note_readers (badges and rep unused): a page costs the same however many notes the
+    rep's scope has gathered."""
     after = decode_cursor(cursor, (float, str))
-    clauses, params = _note_filters(badges, query, rep, None, None)
+    select, key = _SELECT, "n"
+    clauses, params = _note_filters(None if seen_by else badges, query, rep, None, None)
+    if seen_by is not None:
+        select, key = _OF_READER, "s"
+        clauses, params = ["s.rep = ?", *clauses], [seen_by, *params]
     if after is not None:
-        clauses.append("(n.ts_epoch, n.event_id) < (?, ?)")
+        clauses.append(f"({key}.ts_epoch, {key}.event_id) < (?, ?)")
         params.extend(after)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-    rows = conn.execute(f"{_SELECT}{where} ORDER BY n.ts_epoch DESC, n.event_id DESC LIMIT ?", (*params, limit + 1))
+    order = f"ORDER BY {key}.ts_epoch DESC, {key}.event_id DESC"
+    rows = conn.execute(f"{select}{where} {order} LIMIT ?", (*params, limit + 1))
     return page([([row["ts_epoch"], row["event_id"]], _note_row(row)) for row in rows], limit)
 
 

@@ -436,6 +436,71 @@ def _v17_events_note_index(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX events_notes ON events(kind) WHERE kind = 'note'")
 
 
+def _v18_note_readers(conn: sqlite3.Connection) -> None:
+    """Each note listed under every rep badge that may read it (the rep who dictated it, and each rep whose scope
+    holds one of its visitor badges, as hub/auth/scope.py reads the registry), ordered by its time: a rep's notes
+    list is a range of an index that starts at the rep. Triggers keep it current whoever changes notes, the badges
+    they list or the badge registry."""
+    readers = (  # (rep, ts_epoch, event_id) of the notes n that {src} and {cond} select (repeats possible)
+        "SELECT n.rep_badge, n.ts_epoch, n.event_id FROM {src} WHERE {cond} AND n.rep_badge IS NOT NULL"
+        " UNION ALL SELECT r.rep, n.ts_epoch, n.event_id FROM {src} JOIN note_visitors v ON v.event_id = n.event_id"
+        " JOIN badges r ON r.visitor = v.badge WHERE {cond} AND r.role = 'visitor' AND r.rep IS NOT NULL"
+        " AND r.visitor <> '' AND NOT EXISTS (SELECT 1 FROM badges x WHERE x.badge_id = v.badge AND x.role = 'rep')"
+        " UNION ALL SELECT r.rep, n.ts_epoch, n.event_id FROM {src} JOIN note_visitors v ON v.event_id = n.event_id"
+        " JOIN badges b ON b.badge_id = v.badge AND b.role = 'visitor' JOIN badges r ON r.visitor = b.visitor"
+        " WHERE {cond} AND r.role = 'visitor' AND r.rep IS NOT NULL AND r.visitor <> ''"
+    )
+    sources = {  # which notes a trigger reads again: (their note_readers rows, the notes n, which of them)
+        "note": ("event_id = {x}", "notes n", "n.event_id = {x}"),
+        "badge": (  # the notes that list badge {x}
+            "event_id IN (SELECT t.event_id FROM note_visitors t WHERE t.badge = {x})",
+            "note_visitors t JOIN notes n ON n.event_id = t.event_id",
+            "t.badge = {x}",
+        ),
+        "visitor": (  # the notes that list a badge registered to visitor {x}
+            "event_id IN (SELECT t.event_id FROM badges w JOIN note_visitors t ON t.badge = w.badge_id"
+            " WHERE w.visitor = {x})",
+            "badges w JOIN note_visitors t ON t.badge = w.badge_id JOIN notes n ON n.event_id = t.event_id",
+            "w.visitor = {x}",
+        ),
+    }
+    triggers = {  # trigger: (when it fires, [(source, of what)]); a badge row moves its own badge's readers and
+        # those of its visitor's (old and new) id and badges
+        "note_insert": ("AFTER INSERT ON notes", [("note", "NEW.event_id")]),
+        "note_update": ("AFTER UPDATE OF event_id, rep_badge, ts_epoch ON notes",
+                        [("note", "OLD.event_id"), ("note", "NEW.event_id")]),
+        "note_delete": ("AFTER DELETE ON notes", [("note", "OLD.event_id")]),
+        "visitor_insert": ("AFTER INSERT ON note_visitors", [("note", "NEW.event_id")]),
+        "visitor_update": ("AFTER UPDATE ON note_visitors", [("note", "OLD.event_id"), ("note", "NEW.event_id")]),
+        "visitor_delete": ("AFTER DELETE ON note_visitors", [("note", "OLD.event_id")]),
+        "badges_insert": ("AFTER INSERT ON badges",
+                          [("badge", "NEW.badge_id"), ("badge", "NEW.visitor"), ("visitor", "NEW.visitor")]),
+        "badges_update": ("AFTER UPDATE ON badges WHEN OLD.badge_id IS NOT NEW.badge_id OR OLD.role IS NOT NEW.role"
+                          " OR OLD.visitor IS NOT NEW.visitor OR OLD.rep IS NOT NEW.rep",  # not a name or a company
+                          [("badge", "OLD.badge_id"), ("badge", "NEW.badge_id"), ("badge", "OLD.visitor"),
+                           ("badge", "NEW.visitor"), ("visitor", "OLD.visitor"), ("visitor", "NEW.visitor")]),
+        "badges_delete": ("AFTER DELETE ON badges",
+                          [("badge", "OLD.badge_id"), ("badge", "OLD.visitor"), ("visitor", "OLD.visitor")]),
+    }  # fmt: skip
+    for statement in (
+        "CREATE TABLE note_readers (rep TEXT NOT NULL, ts_epoch REAL NOT NULL, event_id TEXT NOT NULL,"
+        " PRIMARY KEY (rep, ts_epoch, event_id)) WITHOUT ROWID",
+        "CREATE INDEX note_readers_note ON note_readers(event_id)",
+        f"INSERT OR IGNORE INTO note_readers(rep, ts_epoch, event_id) {readers.format(src='notes n', cond='1')}",
+        *(
+            f"CREATE TRIGGER note_readers_{name} {when} BEGIN "
+            + "".join(f"DELETE FROM note_readers WHERE {sources[source][0].format(x=x)}; " for source, x in rereads)
+            + "INSERT INTO note_readers(rep, ts_epoch, event_id) SELECT DISTINCT * FROM ("  # one row each: an upsert's
+            + " UNION ALL ".join(  # DO UPDATE overrides a trigger's OR IGNORE
+                readers.format(src=sources[source][1], cond=sources[source][2]).format(x=x) for source, x in rereads
+            )
+            + "); END"
+            for name, (when, rereads) in triggers.items()
+        ),
+    ):
+        conn.execute(statement)
+
+
 # A step's function name is its identity in `_migrations`: never rename or edit one; append new steps.
 MIGRATIONS: list[Step] = [
     _v1_events,
@@ -455,6 +520,7 @@ MIGRATIONS: list[Step] = [
     _v15_rep_activity,
     _v16_taps_badge_findings,
     _v17_events_note_index,
+    _v18_note_readers,
 ]
 
 

@@ -15,7 +15,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS, rep_badge_of
-from hub.auth.scope import dead_letter_for, visible_badges, visible_visitors, visitor_list_scope
+from hub.auth.scope import (
+    dead_letter_for,
+    note_list_scope,
+    tapped_since,
+    visible_badges,
+    visible_visitors,
+    visitor_list_scope,
+)
 from hub.auth.session import COOKIE, SESSION_MAX_S, Session, current_session, login, logout
 from hub.store.badges import list_badges, visitor_card, visitor_of_badge
 from hub.store.db import connect
@@ -142,7 +149,10 @@ def board_page(request: Request, fragment: bool = False) -> Response:
     try:
         site_timezone = request.app.state.settings.site_timezone
         today = _site_midnight(site_timezone) if session.caller.role == "rep" else None
-        data = views.board(conn, visible_badges(conn, session.caller), today)
+        now = time.time()
+        badges = visible_badges(conn, session.caller)  # a rep's recent visits: of the badges tapped since the window
+        tapped = tapped_since(conn, session.caller, badges, views.board_since(now, today))
+        data = views.board(conn, badges, today, tapped, now)
         scope = visible_visitors(conn, session.caller)
         own = rep_badge_of(session.caller) if scope is not None else None  # as on the 商机 page
         pending = pending_today(conn, scope, site_timezone, own)
@@ -203,9 +213,9 @@ def notes_page(request: Request, q: str = "", cursor: str = "") -> Response:
         return session
     conn = _db(request)
     try:
-        badges = visible_badges(conn, session.caller)
-        try:  # a rep also sees what they dictated
-            found = page_notes(conn, badges, q.strip()[:200], cursor=cursor or None, rep=rep_badge_of(session.caller))
+        badges, reader = note_list_scope(conn, session.caller)
+        try:  # a rep's notes (about their visitors, or dictated by them) are a range of the rep's own index
+            found = page_notes(conn, badges, q.strip()[:200], cursor=cursor or None, seen_by=reader)
         except BadCursor:
             found = {"items": [], "next": None}
         notes = [views.decorate_note(n) for n in found["items"]]

@@ -36,18 +36,33 @@ def _with_visitor(conn: sqlite3.Connection, visits: list[dict[str, Any]]) -> lis
     return result
 
 
-def board(conn: sqlite3.Connection, badges: set[str] | None, today_since: float | None = None) -> dict[str, Any]:
+def board_since(now: float, today_since: float | None) -> float:
+    """Return the start of the board's windows: its "recently left" week and, on a rep's board, today."""
+    return min(now - RECENT_S, now if today_since is None else today_since)
+
+
+def board(
+    conn: sqlite3.Connection,
+    badges: set[str] | None,
+    today_since: float | None = None,
+    tapped: set[str] | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
     """Return who is in which zone now (open visits) and who left most recently, with names.
 
-    With today_since (a rep's board), also each visitor seen since then, for the "my visitors today" list.
+    With today_since (a rep's board), also each visitor seen since then, for the "my visitors today" list. Given
+    tapped (those of badges tapped since board_since(now, today_since)), the recent and today's visits are read for
+    those badges only.
     """
+    now = time.time() if now is None else now
     names = zone_names(conn)
     now_visits = [v for v in open_visits(conn) if badges is None or v["badge"] in badges]
     zones: dict[str, list[dict[str, Any]]] = {zone: [] for zone in names}
     for visit in _with_visitor(conn, now_visits):
         zones.setdefault(visit["zone"], []).append({**visit, "start_epoch": to_epoch(visit["start"])})
-    recent = _with_visitor(conn, recent_closed_visits(conn, badges, 8, time.time() - RECENT_S))
-    today = None if today_since is None else visitors_today(conn, badges, names, today_since)
+    recent_badges = badges if tapped is None else tapped
+    recent = _with_visitor(conn, recent_closed_visits(conn, recent_badges, 8, now - RECENT_S))
+    today = None if today_since is None else visitors_today(conn, recent_badges, names, today_since)
     return {"zones": [{"id": z, "name": names.get(z, z), "colour": zone_colour(z, names), "visitors": people}
                       for z, people in zones.items()], "recent": recent, "now": time.time(),
             "today": today}  # fmt: skip
