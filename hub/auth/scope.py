@@ -15,7 +15,7 @@ from fastapi import HTTPException
 
 from hub.auth.principal import Principal
 from hub.auth.roles import rep_badge_of
-from hub.store.badges import badges_of_visitors, badges_tapped_since, visitor_ids_badged_elsewhere, visitors_of_rep
+from hub.store.badges import badges_of_visitors, badges_tapped_since, visitors_of_rep
 
 SEE_ALL = ("admin", "manager")
 SALES_ROLES = (*SEE_ALL, "rep")
@@ -79,19 +79,20 @@ def tapped_since(
     conn: sqlite3.Connection, principal: Principal, allowed: set[str] | None, since: float
 ) -> set[str] | None:
     """Return those of a caller's visible badges (allowed, as visible_badges gave them) that may have a visit since
-    `since`, or None for all: for a rep, the badges tapped since then, read from the rep's range of rep_activity
-    (and the rep's visitor ids that are another visitor's badge, which rep_activity files under that visitor), so
-    what a rep's board reads follows the rep's recent tours, not every badge of their scope."""
+    `since`, or None for all: for a rep, the badges tapped since then, read from the rep's range of rep_activity,
+    so what a rep's board reads follows the rep's recent tours, not every badge of their scope."""
     badge = rep_badge_of(principal)
     if allowed is None or principal.role != "rep" or not badge:
         return allowed
-    return (badges_tapped_since(conn, badge, since) | visitor_ids_badged_elsewhere(conn, badge)) & allowed
+    return badges_tapped_since(conn, badge, since) & allowed
 
 
 def check_visitor_access(conn: sqlite3.Connection, principal: Principal, visitor_id: str, resolved: str) -> None:
-    """Raise 403 when a caller asks for a visitor who is not theirs."""
+    """Raise 403 when a caller asks for a visitor who is not theirs. What counts is the visitor the id resolves to
+    (whose profile would be shown): an id that is one of the caller's visitor ids but also a badge registered to
+    someone else (a reissued badge) resolves to that someone."""
     allowed = visible_visitors(conn, principal)
-    if allowed is not None and visitor_id not in allowed and resolved not in allowed:
+    if allowed is not None and resolved not in allowed:
         raise HTTPException(403, f"visitor {visitor_id!r} is not one of your visitors")
 
 

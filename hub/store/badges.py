@@ -134,24 +134,10 @@ def badges_tapped_since(conn: sqlite3.Connection, rep_badge: str, since: float) 
     return {row[0] for row in rows}
 
 
-def visitor_ids_badged_elsewhere(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
-    """Return the rep's visitor ids that are also a badge registered to another visitor: badges_of_visitors counts
-    such an id among the rep's badges, rep_activity files it under the visitor it is registered to."""
-    return kept(conn, ("badged_elsewhere", rep_badge), lambda: _badged_elsewhere(conn, rep_badge))
-
-
-def _badged_elsewhere(conn: sqlite3.Connection, rep_badge: str) -> set[str]:
-    rows = conn.execute(
-        "SELECT b.badge_id FROM badges r JOIN badges b ON b.badge_id = r.visitor AND b.role = 'visitor'"
-        " AND b.visitor IS NOT r.visitor WHERE r.rep = ? AND r.role = 'visitor'",
-        (rep_badge,),
-    )
-    return {row[0] for row in rows}
-
-
 def badges_of_visitors(conn: sqlite3.Connection, visitors: Collection[str]) -> set[str]:
     """Return the visitor badge ids of the given visitor ids (registered visitor badges, and each id itself, which
-    is the badge of a visitor registered under their badge id); never a rep badge."""
+    is the badge of a visitor registered under their badge id); never a rep badge, and never an id that is a badge
+    registered to another visitor (a reissued badge: its new holder's tours are not the old visitor's)."""
     if len(visitors) < 50:
         return _badges_of_visitors(conn, visitors)
     return kept(conn, ("badges_of_visitors", frozenset(visitors)), lambda: _badges_of_visitors(conn, visitors))
@@ -169,4 +155,7 @@ def _badges_of_visitors(conn: sqlite3.Connection, visitors: Collection[str]) -> 
         )
         badges.difference_update(r[0] for r in conn.execute(
             f"SELECT badge_id FROM badges WHERE role='rep' AND badge_id IN ({marks})", chunk))  # fmt: skip
+        badges.difference_update(r[0] for r in conn.execute(
+            f"SELECT badge_id, COALESCE(visitor, badge_id) FROM badges WHERE role='visitor' AND badge_id IN ({marks})",
+            chunk) if r[1] not in visitors)  # fmt: skip
     return badges

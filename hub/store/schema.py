@@ -445,7 +445,8 @@ def _v18_note_readers(conn: sqlite3.Connection) -> None:
         "SELECT n.rep_badge, n.ts_epoch, n.event_id FROM {src} WHERE {cond} AND n.rep_badge IS NOT NULL"
         " UNION ALL SELECT r.rep, n.ts_epoch, n.event_id FROM {src} JOIN note_visitors v ON v.event_id = n.event_id"
         " JOIN badges r ON r.visitor = v.badge WHERE {cond} AND r.role = 'visitor' AND r.rep IS NOT NULL"
-        " AND r.visitor <> '' AND NOT EXISTS (SELECT 1 FROM badges x WHERE x.badge_id = v.badge AND x.role = 'rep')"
+        " AND r.visitor <> '' AND NOT EXISTS (SELECT 1 FROM badges x WHERE x.badge_id = v.badge AND (x.role = 'rep'"
+        " OR COALESCE(x.visitor, x.badge_id) IS NOT r.visitor))"  # someone else's badge is not the visitor's
         " UNION ALL SELECT r.rep, n.ts_epoch, n.event_id FROM {src} JOIN note_visitors v ON v.event_id = n.event_id"
         " JOIN badges b ON b.badge_id = v.badge AND b.role = 'visitor' JOIN badges r ON r.visitor = b.visitor"
         " WHERE {cond} AND r.role = 'visitor' AND r.rep IS NOT NULL AND r.visitor <> ''"

@@ -12,13 +12,14 @@ from hub.store.paging import DEFAULT_LIMIT, decode_cursor, like_pattern, page
 
 
 def resolve_visitor(conn: sqlite3.Connection, visitor_or_badge: str) -> dict[str, Any]:
-    """Return {id, badges, registered} for a visitor id or a badge id."""
+    """Return {id, badges, registered} for a visitor id or a badge id; an id that is both (a visitor registered under
+    a badge id that was later reissued to someone else) is the visitor's."""
     rows = conn.execute(
         "SELECT badge_id, visitor FROM badges WHERE visitor = ? OR badge_id = ?", (visitor_or_badge,) * 2
     ).fetchall()
     owners = {r["visitor"] for r in rows if r["visitor"]}
-    if len(owners) == 1:
-        owner = owners.pop()
+    if len(owners) == 1 or visitor_or_badge in owners:
+        owner = visitor_or_badge if visitor_or_badge in owners else owners.pop()
         badges = [r[0] for r in conn.execute("SELECT badge_id FROM badges WHERE visitor = ?", (owner,))]
         return {"id": owner, "badges": badges, "registered": True}
     return {"id": visitor_or_badge, "badges": [visitor_or_badge], "registered": False}

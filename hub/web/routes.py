@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from hub.auth.roles import ROLE_LABELS, rep_badge_of
 from hub.auth.scope import (
+    check_visitor_access,
     dead_letter_for,
     note_list_scope,
     tapped_since,
@@ -192,9 +193,10 @@ def profile_page(request: Request, visitor_id: str) -> Response:
         return session
     conn = _db(request)
     try:
-        allowed = visible_visitors(conn, session.caller)
         resolved = resolve_visitor(conn, visitor_id)["id"]
-        if allowed is not None and resolved not in allowed and visitor_id not in allowed:
+        try:
+            check_visitor_access(conn, session.caller, visitor_id, resolved)
+        except HTTPException:
             return _render(request, "message.html", session, 403, message_key="forbidden")
         data = views.profile(conn, visitor_id)
         opportunities = visitor_opportunities(conn, resolved)

@@ -77,3 +77,29 @@ def test_a_station_never_lets_an_unsigned_or_copied_badge_name_anyone(
     assert agent.voice.presence.present() == ("V-0001",)  # the unsigned one is not present for notes
     profile = hub.wait_for("/api/visitors/R-007/profile", lambda p: p["badge_findings"], timeout_s=10)
     assert profile["badge_findings"] == {"signature does not match": 1}
+
+
+def test_a_visitor_id_that_is_another_visitors_badge_opens_nothing_of_theirs(target: Target) -> None:
+    """A walk-in registered under their badge id keeps that id after the badge is reissued to someone else: the
+    id must not give the first visitor's rep the new holder's notes."""
+    register(target, badge_id="R-017", role="rep")
+    register(target, badge_id="R-018", role="rep")
+    register(target, badge_id="B-10", role="visitor", visitor="B-44", name="丙", rep="R-017")
+    register(target, badge_id="B-44", role="visitor", visitor="W-44", name="丁", rep="R-018")  # the reissued badge
+    _, rep17 = token_for(target, "rep", "R-017")
+    _, rep18 = token_for(target, "rep", "R-018")
+    secret = _note("R-018", ["B-44"], "丁方底价机密八十万")
+    target.publish(str(Topic(SITE, "gate-a", "note")), json.dumps(secret, ensure_ascii=False).encode())
+    assert wait_until(lambda: target.stored(secret["id"]), 20)
+
+    assert secret["id"] in {n["id"] for n in target.call("GET", "/api/notes", token=rep18).json()["items"]}
+    notes = target.call("GET", "/api/notes", token=rep17)
+    assert notes.status_code == 200 and "机密" not in notes.text
+    assert target.call("GET", f"/api/notes/{secret['id']}", token=rep17).status_code == 403
+    profile = target.call("GET", "/api/visitors/B-10/profile", token=rep17)  # R-017's own visitor, id B-44
+    assert profile.status_code == 200 and profile.json()["id"] == "B-44" and "机密" not in profile.text
+    assert "机密" not in target.call("GET", "/api/visitors/B-44/profile", token=rep17).text
+    browser = httpx.Client(base_url=target.url, timeout=30)
+    browser.post("/login", data={"token": rep17})
+    for page in ("/notes", "/board", "/visitors/B-10", "/visitors/B-44"):
+        assert "机密" not in browser.get(page).text, page
