@@ -20,6 +20,7 @@ from hub.rules.engine import Action, RulesEngine
 from hub.rules.engine.apply import apply_actions
 from hub.rules.engine.facts import stored_event
 from hub.rules.stored_library import load_library
+from hub.rules.withdraw import Raised, raised, withdraw_unasked
 from hub.store.analysis_revisions import (
     StaleNote,
     count_stale,
@@ -210,18 +211,28 @@ class StaleAnalyses:
         changed = 0
         with transaction(conn):
             for note, result in results:
+                before = self._raised(conn, note.note_id)
                 if replace_analysis(conn, note, result, revision):
                     changed += 1
                     if self.rules is not None:
-                        self._follow_tags(conn, self.rules, note.note_id)
+                        self._follow(conn, self.rules, note.note_id, before)
         return changed
 
+    def _raised(self, conn: sqlite3.Connection, note_id: str) -> Raised:
+        try:
+            return set() if self.rules is None else raised(conn, self.rules, note_id)
+        except Exception:
+            log.exception("rules failed on stored note %s; its opportunities are left as they are", note_id)
+            return set()
+
     @staticmethod
-    def _follow_tags(conn: sqlite3.Connection, rules: RulesEngine, note_id: str) -> None:
-        """Follow one note's tags all or nothing; a rule that fails leaves its tags as they were."""
+    def _follow(conn: sqlite3.Connection, rules: RulesEngine, note_id: str, before: Raised) -> None:
+        """Follow one note's tags and opportunities all or nothing; a rule that fails leaves them as they were."""
         try:
             with savepoint(conn, "follow_tags"):
                 follow_tags(conn, rules, note_id)
+                if withdrawn := withdraw_unasked(conn, rules, note_id, before):
+                    log.info("note %s, analysed again, asks for no opportunity %s: withdrawn", note_id, withdrawn)
         except Exception:
             log.exception("rules failed on recomputed note %s; its tags are left as they were", note_id)
 

@@ -59,6 +59,13 @@ def has_open_opportunity(conn: sqlite3.Connection, site: str, visitor: str, rule
     return found is not None
 
 
+def pending_of_event(conn: sqlite3.Connection, event_id: str) -> list[dict[str, Any]]:
+    """Return the pending opportunities an event opened (id, rule, badge)."""
+    rows = conn.execute("SELECT id, rule, badge FROM opportunities WHERE event_id=? AND status='pending' ORDER BY id",
+                        (event_id,))  # fmt: skip
+    return [{"id": row[0], "rule": row[1], "badge": row[2]} for row in rows]
+
+
 def opportunity_of_event(conn: sqlite3.Connection, event_id: str, visitor: str) -> int | None:
     """Return the id of the opportunity an event opened for a visitor, if it opened one."""
     row = conn.execute(

@@ -22,10 +22,20 @@ from fastapi.testclient import TestClient
 from firmware_config.local_broker import LocalBroker
 from hub.app import create_app
 from hub.rules.analysis import default_library
+from hub.rules.engine.engine import RulesEngine
 from hub.rules.notes_pipeline import NoteAnalyzer, StaleAnalyses
 from hub.settings import HubSettings
+from hub.store.audit import list_audit
 from hub.store.db import connect
 from hub.store.notes import add_tag
+from hub.store.opportunities import (
+    change_status,
+    has_open_opportunity,
+    history,
+    open_opportunity,
+    opportunity_of_event,
+)
+from hub.store.tx import transaction
 from tests.api.tourdata import ADMIN_TOKEN, bearer, note, store_events
 
 DECLINED_HARDNESS = "硬度 h r c 五十 不用 了"
@@ -182,3 +192,51 @@ def test_a_failed_run_is_shown_and_retried(tmp_path: Path) -> None:
     finally:
         stop.set()
         stale.join(timeout=10)
+
+
+def test_an_opportunity_the_note_no_longer_asks_for_is_withdrawn_and_says_why(tmp_path: Path) -> None:
+    """An older analysis opened a quote opportunity for 不需要报价 (it did not know negation). Analysed again, the
+    note declines: its pending opportunity is withdrawn by `analysis` with the note's words; one a rep confirmed
+    stays confirmed, and a real request keeps its own."""
+    db = tmp_path / "hub.sqlite3"
+    t0 = time.time() - 3600
+    spoken = [note("gate-heat-treat", "R-007", ("V-0004",), DECLINED_QUOTE, 1, t0),
+              note("gate-heat-treat", "R-007", ("V-0006",), DECLINED_QUOTE, 2, t0 + 1),
+              note("gate-heat-treat", "R-007", ("V-0002",), "麻烦 报价", 3, t0 + 2)]  # fmt: skip
+    store_events(db, spoken)
+    conn = connect(db)
+    try:
+        with transaction(conn):
+            for envelope in spoken:
+                badge = envelope.data.visitor_badges[0]  # type: ignore[union-attr]
+                result = json.loads(conn.execute("SELECT result FROM note_analyses WHERE note_id = ?",
+                                                 (envelope.id,)).fetchone()[0])  # fmt: skip
+                old = json.dumps(_old_result(result, ""), ensure_ascii=False, sort_keys=True)
+                conn.execute("UPDATE note_analyses SET result = ?, revision = 'a1.old' WHERE note_id = ?",
+                             (old, envelope.id))  # fmt: skip
+                if not has_open_opportunity(conn, "demo", badge, "报价商机"):  # what the old analysis opened
+                    open_opportunity(conn, "demo", badge, badge, "R-007", "报价商机", "报价请求", envelope.id, {})
+            confirmed = opportunity_of_event(conn, spoken[1].id, "V-0006")
+            assert confirmed is not None
+            change_status(conn, confirmed, "confirmed", "R-007-user", "rep")
+        opened = {row[0]: row[1] for row in conn.execute("SELECT visitor, id FROM opportunities")}
+        assert set(opened) == {"V-0004", "V-0006", "V-0002"}
+    finally:
+        conn.close()
+
+    stale = StaleAnalyses(NoteAnalyzer(), RulesEngine.for_hub(None, str(db)))
+    assert stale.run(str(db)) and stale.state()["stale"] == 0
+
+    conn = connect(db)
+    try:
+        status = {row[0]: row[1] for row in conn.execute("SELECT visitor, status FROM opportunities")}
+        assert status == {"V-0004": "ignored", "V-0006": "confirmed", "V-0002": "pending"}
+        why = history(conn, [opened["V-0004"]])[opened["V-0004"]]
+        assert [(h["actor"], h["before"], h["after"]) for h in why] == [("analysis", "pending", "ignored")]
+        assert DECLINED_QUOTE in why[0]["comment"]
+        audit = list_audit(conn, action="opportunity.status")
+        assert [(a["actor"], a["target"], a["detail"]["after"]) for a in audit] == [
+            ("analysis", str(opened["V-0004"]), "ignored")]  # fmt: skip
+        assert _count(conn, "notify_outbox") == 0 and len(opened) == _count(conn, "opportunities")
+    finally:
+        conn.close()
