@@ -3,7 +3,7 @@
 Wall-clock rates on a shared machine vary several-fold; the CPU time of the storing thread per message does not.
 The writer is built as the hub builds it (notes and rules derivers, signature check off) on a fresh database, and
 the same taps bench/ingest.py queues (N badges, many taps each), validated beforehand as the hub's receiver process
-does, are stored in batches of the receive maximum.
+does, are stored in batches of the writer's largest.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000, help="taps to store (default 20,000)")
     parser.add_argument("--badges", type=int, default=500, help="badges the taps spread over (default 500)")
-    parser.add_argument("--batch", type=int, default=2000, help="messages per committed batch (default 2,000)")
+    parser.add_argument(
+        "--batch", type=int, default=10_000, help="messages per committed batch (default 10,000, the writer's largest)"
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the storing")
     args = parser.parse_args()
     per_message = measure(args.messages, args.badges, args.batch, args.profile)

@@ -50,7 +50,7 @@ class InMessage(NamedTuple):
 # Unacknowledged messages the broker may send ahead: twice the writer's largest batch, so the receiver reads and
 # validates the next batch while one commits. The hub's memory is bounded by hub/ingest/budget.py, not by this:
 # Mosquitto 2.0 sends beyond it once acknowledgements flow.
-RECEIVE_MAXIMUM = 10_000
+RECEIVE_MAXIMUM = 20_000
 DEFAULT_CLIENT_ID = "tourtrace-hub"
 
 

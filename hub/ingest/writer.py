@@ -67,7 +67,7 @@ class IngestWriter:
         default_tap_mode: str = "toggle",
         default_dwell_timeout_s: int = 3600,
         sig_check: SigCheck | None = None,
-        max_batch: int = 5000,  # half the receive maximum: the receiver fills the other half meanwhile
+        max_batch: int = 10_000,  # half the receive maximum: the receiver fills the other half meanwhile
         max_wait_s: float = 0.005,
     ) -> None:
         self.db_path = db_path
