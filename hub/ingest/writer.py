@@ -226,12 +226,18 @@ class IngestWriter:
         log.error("cannot store %d messages (%s); not acknowledging, retrying in %.1fs", len(pending), exc, backoff)
 
     def _acknowledge(self, pending: list[InMessage], result: BatchResult) -> None:
-        self.ack(pending)
+        """Run the after-commit hooks (the stations' `ack` messages among them), then PUBACK the batch to the broker.
+
+        In that order: a hub that dies in between has not PUBACKed, so the broker delivers the batch again and the
+        stations get their acks then. PUBACKed first, a station whose ack was not yet published kept those events
+        unacknowledged until it next reconnected (tests/reliability/test_chaos.py, a hub killed right after a
+        commit)."""
         for hook in self.after_commit:
             try:
                 hook(result)
             except Exception:
                 log.exception("after-commit hook failed")
+        self.ack(pending)
         self._note_batch(pending, result)
 
     def store_one_by_one(self, batch: list[InMessage]) -> BatchResult:

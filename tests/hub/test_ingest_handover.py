@@ -7,6 +7,7 @@ import multiprocessing
 import pickle
 import threading
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from hub.ingest.budget import Budget, cost_of
 from hub.ingest.client import InMessage
 from hub.ingest.packing import pack, unpack
 from hub.ingest.wire import Batch, control_bytes, read
+from hub.ingest.writer import IngestWriter
 from hub.store.events import DeadLetter
 from protocol import Envelope, TapData, decode, to_epoch
 from protocol.timefmt import remember_epoch
@@ -181,3 +183,22 @@ def test_the_cost_of_messages_counts_payload_and_overhead() -> None:
 def test_control_items_cross_the_pipe_beside_batches() -> None:
     assert read(control_bytes(("state", True, ""))) == ("state", True, "")
     assert read(control_bytes(("fresh",))) == ("fresh",)
+
+
+def test_the_stations_acks_go_out_before_the_broker_gets_its_puback(tmp_path: Path) -> None:
+    """A hub that dies between the two has not PUBACKed: the broker redelivers and the station gets its ack then."""
+    order: list[tuple[str, int]] = []
+    writer = IngestWriter(str(tmp_path / "hub.sqlite3"), ack=lambda done: order.append(("puback", len(done))))
+    writer.after_commit.append(lambda result: order.append(("station acks", len(result.stored_ids[("demo",
+                                                            "gate-injection")]))))  # fmt: skip
+    stop = threading.Event()
+    thread = threading.Thread(target=writer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        writer.submit([message(SAMPLES["tap"]), message(SAMPLES["note"], 2)])
+        wait_until(lambda: len(order) == 2, 10, "the batch stored and acknowledged")
+    finally:
+        stop.set()
+        thread.join(10)
+        writer.close()
+    assert order == [("station acks", 2), ("puback", 2)]
