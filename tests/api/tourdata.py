@@ -70,11 +70,21 @@ def store_events(db: Path, events: list[Envelope]) -> None:
         writer.close()
 
 
-def make_client(db: Path) -> TestClient:
+def make_client(db: Path, site_timezone: str | None = None) -> TestClient:
     """An API client over a migrated database; ingest is off (events are stored directly)."""
     open_database(db).close()
     settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN)
+    if site_timezone is not None:
+        settings = HubSettings(db=str(db), admin_token=ADMIN_TOKEN, site_timezone=site_timezone)
     return TestClient(create_app(settings, with_ingest=False))
+
+
+def midday_zone(now: float | None = None) -> str:
+    """An IANA zone in which it is about noon now. A rep's "today" starts at the site's midnight: with the default
+    zone a tour that began ten minutes ago was yesterday's when the suite ran in the first minutes after midnight in
+    Shanghai (16:00 UTC). Etc/GMT names count the other way: Etc/GMT-8 is eight hours east of UTC."""
+    east = 12 - time.gmtime(time.time() if now is None else now).tm_hour  # -11 … 12
+    return "Etc/GMT" + (f"{-east:+d}" if east else "")
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -26,7 +26,15 @@ from hub.store.notify_outbox import claim_due, enqueue, mark_failed
 from hub.store.opportunities import open_opportunity
 from hub.web.routes import NAV
 from tests.api import tourdata
-from tests.api.tourdata import ADMIN_TOKEN, bearer, make_client, register_people, sample_tour, store_events
+from tests.api.tourdata import (
+    ADMIN_TOKEN,
+    bearer,
+    make_client,
+    midday_zone,
+    register_people,
+    sample_tour,
+    store_events,
+)
 
 CHROMIUM = shutil.which("chromium")
 WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + "x" * 40
@@ -107,7 +115,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     db = tmp_path_factory.mktemp("phone") / "hub.sqlite3"
     tokens = realistic_plant(db)
     port = free_port()
-    app = create_app(HubSettings(db=str(db), admin_token=ADMIN_TOKEN), with_ingest=False)
+    app = create_app(HubSettings(db=str(db), admin_token=ADMIN_TOKEN, site_timezone=midday_zone()), with_ingest=False)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from hub.store.db import connect
 from hub.store.zones import zone_names
 from hub.web.views import visitors_today
+from tests.api.tourdata import make_client, midday_zone, register_people
 from tests.web.test_pages import login
 
 
@@ -29,7 +30,12 @@ def test_visitors_today_on_tour_first_and_only_since_the_cut_off(hub_db: Path) -
     assert [(v["visitor"], v["zone"]) for v in later] == [("V-0001", "heat-treat")]  # V-0002 came in before
 
 
-def test_only_a_reps_board_lists_visitors_today(client: TestClient, tokens: dict[str, str]) -> None:
+def test_only_a_reps_board_lists_visitors_today(hub_db: Path) -> None:
+    with make_client(hub_db, midday_zone()) as client:
+        _only_a_reps_board_lists_visitors_today(client, register_people(client))
+
+
+def _only_a_reps_board_lists_visitors_today(client: TestClient, tokens: dict[str, str]) -> None:
     login(client, tokens["rep"])
     board = client.get("/board?fragment=1").text
     mine = re.search(r'<section class="today" id="my-today">(.*?)</section>', board, re.S)
