@@ -43,10 +43,25 @@ def _epoch(name: str, value: str | None) -> float | None:
         raise HTTPException(422, f"{name}: expected RFC 3339 time with offset, got {value!r}") from None
 
 
-def export_scope(conn: sqlite3.Connection, principal: Principal, since: str | None, until: str | None) -> ExportScope:
-    """Return what the caller may export in a time range (a rep: only their visitors)."""
-    visible = visible_badges(conn, principal)
-    return ExportScope(None if visible is None else sorted(visible), _epoch("since", since), _epoch("until", until))
+class ExportQuery:
+    """The time range and header language every export route takes (one FastAPI dependency for all three)."""
+
+    def __init__(
+        self,
+        since: str | None = Query(None, description="RFC 3339; from this time on"),
+        until: str | None = Query(None, description="RFC 3339; before this time"),
+        lang: str = Query("zh", description="header language: zh|en"),
+    ) -> None:
+        self.since, self.until, self.lang = since, until, lang
+
+    def scope(self, conn: sqlite3.Connection, principal: Principal) -> ExportScope:
+        """Return what the caller may export in the time range (a rep: only their visitors)."""
+        visible = visible_badges(conn, principal)
+        since, until = _epoch("since", self.since), _epoch("until", self.until)
+        return ExportScope(None if visible is None else sorted(visible), since, until)
+
+    def header_lang(self) -> str:
+        return _lang(self.lang)
 
 
 def opportunities_of(principal: Principal) -> Callable[[Workbook, sqlite3.Connection], None]:
@@ -65,16 +80,14 @@ def export_xlsx(
     background: BackgroundTasks,
     principal: Principal = Depends(visitor_readers),
     db: sqlite3.Connection = Depends(get_db),
-    since: str | None = Query(None, description="RFC 3339; from this time on"),
-    until: str | None = Query(None, description="RFC 3339; before this time"),
-    lang: str = Query("zh", description="header language: zh|en"),
+    query: ExportQuery = Depends(),
 ) -> FileResponse:
     """Workbook with sheets visits, tags, notes (for a time range; all history without one) and opportunities."""
-    scope = export_scope(db, principal, since, until)
+    scope = query.scope(db, principal)
     handle, path = tempfile.mkstemp(prefix="tourtrace-export-", suffix=".xlsx")
     os.close(handle)
     background.add_task(os.unlink, path)
-    write_workbook(db, scope, _lang(lang), path, more_sheets=opportunities_of(principal))
+    write_workbook(db, scope, query.header_lang(), path, more_sheets=opportunities_of(principal))
     return FileResponse(path, media_type=XLSX, filename="tourtrace-export.xlsx")
 
 
@@ -99,16 +112,14 @@ def export_csv(
     principal: Principal = Depends(visitor_readers),
     db: sqlite3.Connection = Depends(get_db),
     sheet: str = Query("visits", description="visits|tags|notes"),
-    since: str | None = Query(None, description="RFC 3339; from this time on"),
-    until: str | None = Query(None, description="RFC 3339; before this time"),
-    lang: str = Query("zh", description="header language: zh|en"),
+    query: ExportQuery = Depends(),
 ) -> StreamingResponse:
     """One sheet as UTF-8 CSV with a BOM (so Excel shows Chinese correctly), streamed as it is read."""
     if sheet not in SHEETS:
         raise HTTPException(422, f"sheet: expected one of {'|'.join(SHEETS)}, got {sheet!r}")
-    scope = export_scope(db, principal, since, until)
+    scope = query.scope(db, principal)
     return StreamingResponse(
-        _csv_lines(request.app.state.settings.db, scope, _lang(lang), sheet),
+        _csv_lines(request.app.state.settings.db, scope, query.header_lang(), sheet),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="tourtrace-{sheet}.csv"'},
     )
@@ -130,13 +141,11 @@ def start_export(
     request: Request,
     principal: Principal = Depends(visitor_readers),
     db: sqlite3.Connection = Depends(get_db),
-    since: str | None = Query(None, description="RFC 3339; from this time on"),
-    until: str | None = Query(None, description="RFC 3339; before this time"),
-    lang: str = Query("zh", description="header language: zh|en"),
+    query: ExportQuery = Depends(),
 ) -> dict[str, Any]:
     """Start writing the export workbook; poll GET /api/exports/{id} for {state, rows, total}, then fetch its file."""
-    scope = export_scope(db, principal, since, until)
-    job = _jobs(request).start(scope, _lang(lang), principal.name, opportunities_of(principal))
+    scope = query.scope(db, principal)
+    job = _jobs(request).start(scope, query.header_lang(), principal.name, opportunities_of(principal))
     if job is None:
         raise HTTPException(429, "exports: two are being written already; try again when one is done")
     return job.to_dict()
