@@ -91,16 +91,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+# the demo's badges, as POST /api/badges takes them
+PEOPLE = ({"badge_id": "R-007", "role": "rep", "name": "王强"},
+          {"badge_id": "R-009", "role": "rep", "name": "赵敏"},
+          {"badge_id": "V-0001", "role": "visitor", "visitor": "V-0001", "name": "张伟", "company": "华东阀门",
+           "rep": "R-007"},
+          {"badge_id": "V-0002", "role": "visitor", "visitor": "V-0002", "name": "李娜", "company": "苏北精密"},
+          )  # fmt: skip
+
+
 def register_people(client: TestClient) -> dict[str, str]:
     """Register the demo badges and create a token per role; return role → secret."""
     admin = bearer(ADMIN_TOKEN)
-    for body in (
-        {"badge_id": "R-007", "role": "rep", "name": "王强"},
-        {"badge_id": "R-009", "role": "rep", "name": "赵敏"},
-        {"badge_id": "V-0001", "role": "visitor", "visitor": "V-0001", "name": "张伟", "company": "华东阀门",
-         "rep": "R-007"},
-        {"badge_id": "V-0002", "role": "visitor", "visitor": "V-0002", "name": "李娜", "company": "苏北精密"},
-    ):  # fmt: skip
+    for body in PEOPLE:
         assert client.post("/api/badges", json=body, headers=admin).status_code == 200
     tokens = {"admin": ADMIN_TOKEN}
     for role, extra in (("manager", {}), ("it", {}), ("rep", {"rep_badge": "R-007"})):

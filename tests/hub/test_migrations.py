@@ -16,6 +16,7 @@ import pytest
 from hub.store import migrations, schema
 from hub.store.db import open_database
 from hub.store.migrations import Step, apply_migrations, split_statements, step_name
+from tests.old_schema import steps_as_released
 
 # Fingerprints of the schema after each released step, taken from the code that first shipped it.
 # A new step gets its line here once released (print `_fingerprint` after it); old lines never change.
@@ -36,17 +37,6 @@ def _fingerprint(conn: sqlite3.Connection) -> str:
     return hashlib.sha256(json.dumps([list(row) for row in _schema(conn)]).encode()).hexdigest()
 
 
-def _old_style_database(path: Path, version: int) -> sqlite3.Connection:
-    """A database as the hub left it before `_migrations`: the first `version` steps, PRAGMA user_version only."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for number, step in enumerate(schema.MIGRATIONS[:version], start=1):
-        conn.execute("BEGIN IMMEDIATE")
-        step(conn)
-        conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    return conn
-
-
 def test_each_released_step_still_builds_the_schema_it_shipped_with() -> None:
     names = [step_name(step) for step in schema.MIGRATIONS]
     assert names[: len(FINGERPRINTS)] == list(FINGERPRINTS), "released steps were renamed, removed or reordered"
@@ -59,7 +49,7 @@ def test_each_released_step_still_builds_the_schema_it_shipped_with() -> None:
 @pytest.mark.parametrize("version", range(len(schema.MIGRATIONS) + 1))
 def test_a_database_from_every_old_version_migrates_to_the_fresh_schema(tmp_path: Path, version: int) -> None:
     fresh = open_database(tmp_path / "fresh.sqlite3")
-    old = _old_style_database(tmp_path / "old.sqlite3", version)
+    old = steps_as_released(sqlite3.connect(tmp_path / "old.sqlite3", isolation_level=None), version)
     if version >= 1:
         old.execute(
             "INSERT INTO events VALUES ('01OLD', 'tap', 'demo', 'gate-a', 1, '2026-01-01T00:00:00Z', 'x', '{}')"

@@ -15,6 +15,7 @@ from hub.notify import Channel, NotifyWorker, TemplateSet
 from hub.store.db import connect
 from tests.api.tourdata import ADMIN_TOKEN, bearer, make_client, note
 from tests.notify.conftest import Receiver
+from tests.notify.test_delivery import run_until_idle
 from tests.rules.conftest import Hub
 
 RULES = """
@@ -40,12 +41,7 @@ def test_the_crm_hears_of_the_opportunity_and_closes_the_loop(tmp_path: Path, re
         hub.writer.close()
     worker = NotifyWorker(str(db), {"crm": Channel("crm", "crm", receiver.url("/crm/events"), "crm-secret")},
                           TemplateSet())  # fmt: skip
-    conn = connect(db)
-    try:
-        with httpx.Client(timeout=5) as client:
-            worker.run_once(conn, client)
-    finally:
-        conn.close()
+    run_until_idle(worker, str(db))
     (posted,) = receiver.wait_for(1)
     opportunity = posted.json()["opportunity_id"]
     assert isinstance(opportunity, int) and posted.json()["context"]["visitor"] == "V-0001"

@@ -9,6 +9,7 @@ from pathlib import Path
 from hub.store.db import connect
 from hub.store.opportunities import list_opportunities
 from hub.store.schema import MIGRATIONS, _v12_opportunities_sales_loop, migrate
+from tests.old_schema import steps_as_released
 
 
 def _outcome(conn: sqlite3.Connection, key: str, badge: str, event: str, evidence: dict) -> None:
@@ -20,11 +21,7 @@ def _outcome(conn: sqlite3.Connection, key: str, badge: str, event: str, evidenc
 
 
 def test_existing_opportunity_outcomes_become_pending_opportunities(tmp_path: Path) -> None:
-    conn = connect(tmp_path / "old.sqlite3")
-    before = MIGRATIONS.index(_v12_opportunities_sales_loop)
-    for number, step in enumerate(MIGRATIONS[:before], start=1):
-        step(conn)
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = steps_as_released(connect(tmp_path / "old.sqlite3"), MIGRATIONS.index(_v12_opportunities_sales_loop))
     conn.execute(
         "INSERT INTO badges(badge_id, role, visitor, name, company, rep, created_at, updated_at)"
         " VALUES ('V-0001', 'visitor', 'P-1', '张伟', '华东阀门', 'R-009', 'x', 'x')"

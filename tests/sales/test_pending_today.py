@@ -9,6 +9,7 @@ from hub.store.db import connect, open_database
 from hub.store.opportunities import change_status, count_pending, open_opportunity
 from hub.store.schema import MIGRATIONS, _v14_opportunities_created_epoch, migrate
 from protocol import to_epoch
+from tests.old_schema import steps_as_released
 
 DAY_START = to_epoch("2026-11-30T00:00:00+08:00")
 
@@ -49,11 +50,8 @@ def test_the_count_reads_the_status_and_created_epoch_index(tmp_path: Path) -> N
 
 
 def test_the_migration_gives_existing_opportunities_their_instant(tmp_path: Path) -> None:
-    conn = connect(tmp_path / "old.sqlite3")
     before = MIGRATIONS.index(_v14_opportunities_created_epoch)
-    for number, step in enumerate(MIGRATIONS[:before], start=1):
-        step(conn)
-        conn.execute(f"PRAGMA user_version = {number}")
+    conn = steps_as_released(connect(tmp_path / "old.sqlite3"), before)
     for visitor, created in (("V-1", "2026-11-30T08:00:00.250+08:00"), ("V-2", "2026-11-29T13:00:00Z")):
         conn.execute(
             "INSERT INTO opportunities(site, visitor, rule, title, status, event_id, evidence, created_at, updated_at)"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,17 +13,17 @@ import httpx
 import pytest
 
 from firmware_config.local_broker import free_port
+from tests.web.chromium import NEEDS_CHROMIUM, launch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
     from tourtrace.demo.run import Demo
 
-CHROMIUM = shutil.which("chromium")
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "web"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -47,10 +46,7 @@ def page(demo: Demo) -> Iterator[Page]:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         tab = context.new_page()
         tab.goto(f"{demo.base_url}/board")

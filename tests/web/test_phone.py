@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,8 +34,8 @@ from tests.api.tourdata import (
     sample_tour,
     store_events,
 )
+from tests.web.chromium import NEEDS_CHROMIUM, launch
 
-CHROMIUM = shutil.which("chromium")
 WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + "x" * 40
 OUT = Path(__file__).resolve().parents[2] / "test-output" / "phone"
 PHONES = {"390": {"width": 390, "height": 844}, "360": {"width": 360, "height": 780}}
@@ -60,7 +59,7 @@ LONG_NOTE = ("客户对注塑车间的双色模具很感兴趣，阀体需要热
              "交期最好控制在四周以内，另外希望安排技术部的工程师到现场看一下机加工的五轴设备。")  # fmt: skip
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -134,10 +133,7 @@ def browser() -> Iterator[Any]:
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"\nphone screenshots: {OUT}")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 

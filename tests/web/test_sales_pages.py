@@ -17,13 +17,14 @@ from hub.app import create_app
 from hub.rules.engine import parse_rules
 from hub.settings import HubSettings
 from hub.store.db import open_database
-from tests.api.tourdata import ADMIN_TOKEN, bearer, note, tap
+from tests.api.tourdata import ADMIN_TOKEN, PEOPLE, bearer, note, tap
 from tests.rules.conftest import Hub
-from tests.web.test_browser_tour import CHROMIUM, OUT
+from tests.web.chromium import NEEDS_CHROMIUM, launch
+from tests.web.test_browser_tour import OUT
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
+    NEEDS_CHROMIUM,
 ]
 
 
@@ -59,13 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     thread.start()
     assert wait_for_port(port, 15)
     running = Served(f"http://127.0.0.1:{port}", {"admin": ADMIN_TOKEN})
-    for body in (
-        {"badge_id": "R-007", "role": "rep", "name": "王强"},
-        {"badge_id": "R-009", "role": "rep", "name": "赵敏"},
-        {"badge_id": "V-0001", "role": "visitor", "visitor": "V-0001", "name": "张伟", "company": "华东阀门",
-         "rep": "R-007"},
-        {"badge_id": "V-0002", "role": "visitor", "visitor": "V-0002", "name": "李娜", "company": "苏北精密"},
-    ):  # fmt: skip
+    for body in PEOPLE:
         assert running.api("POST", "/api/badges", json=body).status_code == 200
     for role, extra in (("manager", {}), ("rep", {"rep_badge": "R-007"})):
         made = running.api("POST", "/api/tokens", json={"name": f"{role}-user", "role": role, **extra})
@@ -81,10 +76,7 @@ def browser() -> Iterator[Any]:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        launched = launch(playwright)
         yield launched
         launched.close()
 
