@@ -96,12 +96,12 @@ def _fill_station_disk(hub: HubProcess, tap: Callable[[int], None]) -> int:
     return presented
 
 
-def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing(
-    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
-) -> None:
-    """Real emulated taps into an agent whose files cannot grow past 64 KiB; then the limit is lifted."""
-    hub = start_hub()
-    agent = make_agent("gate-a", preexec=_file_size_limit(64 * 1024))
+def _station_with_a_small_disk(
+    hub: HubProcess, make_agent: Callable[..., AgentProcess], liftable: bool
+) -> tuple[AgentProcess, Callable[[int], None]]:
+    """Start gate-a with files that cannot grow past 64 KiB (a limit that can be lifted, if asked) and its reader
+    present; return it and what presents the n-th visitor badge on its emulated reader."""
+    agent = make_agent("gate-a", preexec=_file_size_limit(64 * 1024, liftable=liftable))
     Outbox(agent.outbox_path, 1000, 30).close()
     emulator = TagEmulator(int(agent.config["reader"].rsplit(":", 1)[1]))
     agent.start()
@@ -110,6 +110,15 @@ def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing
     def tap(n: int) -> None:
         emulator.present(f"03FEFFE0{n:08X}", encode_badge_message(Badge(f"V-{n:04d}", "visitor", None)), hold_s=0.4)
 
+    return agent, tap
+
+
+def test_full_station_disk_refuses_taps_with_a_status_error_and_corrupts_nothing(
+    broker: LocalBroker, site_id: str, start_hub: Callable[..., HubProcess], make_agent: Callable[..., AgentProcess]
+) -> None:
+    """Real emulated taps into an agent whose files cannot grow past 64 KiB; then the limit is lifted."""
+    hub = start_hub()
+    agent, tap = _station_with_a_small_disk(hub, make_agent, liftable=False)
     presented = _fill_station_disk(hub, tap)
     assert agent.running, agent.log_tail()
     agent.kill()
@@ -137,15 +146,7 @@ def test_station_disk_freed_while_running_takes_taps_again_without_a_restart(
 ) -> None:
     """The same agent process refuses taps while its files cannot grow, and stores them again once they can."""
     hub = start_hub()
-    agent = make_agent("gate-a", preexec=_file_size_limit(64 * 1024, liftable=True))
-    Outbox(agent.outbox_path, 1000, 30).close()
-    emulator = TagEmulator(int(agent.config["reader"].rsplit(":", 1)[1]))
-    agent.start()
-    assert wait_until(lambda: _station_status(hub, "gate-a").get("status", {}).get("reader") == "present", 20)
-
-    def tap(n: int) -> None:
-        emulator.present(f"03FEFFE0{n:08X}", encode_badge_message(Badge(f"V-{n:04d}", "visitor", None)), hold_s=0.4)
-
+    agent, tap = _station_with_a_small_disk(hub, make_agent, liftable=True)
     presented = _fill_station_disk(hub, tap)
     assert agent.process is not None
     resource.prlimit(agent.process.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
