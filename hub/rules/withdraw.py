@@ -14,6 +14,7 @@ from hub.rules.engine import RulesEngine
 from hub.rules.engine.facts import stored_event
 from hub.store.audit import record_change
 from hub.store.opportunities import change_status, pending_of_event
+from protocol import Envelope
 
 Raised = set[tuple[str, str | None]]  # (rule, badge) of the opportunities the rules raise for a note
 
@@ -22,21 +23,24 @@ def raised(conn: sqlite3.Connection, rules: RulesEngine, note_id: str) -> Raised
     """Return what the rules raise for a stored note as it is analysed now; nothing is evaluated (and nothing
     returned) for a note without a pending opportunity."""
     envelope = stored_event(conn, note_id) if pending_of_event(conn, note_id) else None
-    if envelope is None:
-        return set()
+    return set() if envelope is None else _raised_for(conn, rules, envelope)
+
+
+def _raised_for(conn: sqlite3.Connection, rules: RulesEngine, envelope: Envelope) -> Raised:
     return {(a.rule, a.badge) for a in rules.actions_for(conn, envelope) if a.kind == "opportunity"}
 
 
 def withdraw_unasked(conn: sqlite3.Connection, rules: RulesEngine, note_id: str, before: Raised) -> list[int]:
     """Withdraw the note's pending opportunities that the rules raised `before` its analysis changed and no longer
     raise; return their ids."""
-    if not before:
+    pending = pending_of_event(conn, note_id) if before else []
+    envelope = stored_event(conn, note_id) if pending else None
+    if envelope is None:
         return []
-    now = raised(conn, rules, note_id)
-    envelope = stored_event(conn, note_id)
-    words = "" if envelope is None else str(getattr(envelope.data, "text", ""))[:200]
+    now = _raised_for(conn, rules, envelope)
+    words = str(getattr(envelope.data, "text", ""))[:200]
     withdrawn = []
-    for opportunity in pending_of_event(conn, note_id):
+    for opportunity in pending:
         key = (opportunity["rule"], opportunity["badge"])
         if key in before and key not in now:
             comment = f"the note, analysed again, no longer asks for it: {words}"
